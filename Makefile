@@ -1,0 +1,36 @@
+# kubectl-hpametrics build, test and demo targets. "make help" lists them.
+
+BINARY   := kubectl-hpametrics
+PKG      := github.com/hpametrics/kubectl-hpametrics
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+DATE     ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS  := -s -w \
+	-X $(PKG)/pkg/version.Version=$(VERSION) \
+	-X $(PKG)/pkg/version.Commit=$(COMMIT) \
+	-X $(PKG)/pkg/version.BuildDate=$(DATE)
+
+export GOFLAGS := -buildvcs=false
+
+.PHONY: help build test unit lint fmt clean
+
+help: ## List the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+build: ## Build bin/kubectl-hpametrics.
+	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o bin/$(BINARY) ./cmd/kubectl-hpametrics
+
+unit: ## Run the unit tests (no cluster).
+	go test ./...
+
+test: lint unit ## Run every test: lint, unit and end-to-end.
+
+lint: ## Run go vet and check gofmt.
+	go vet ./...
+	@unformatted="$$(gofmt -l cmd pkg)"; if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
+
+fmt: ## Format the Go sources.
+	gofmt -w cmd pkg
+
+clean: ## Remove build output.
+	rm -rf bin dist

@@ -1,0 +1,35 @@
+// Package cmd wires the kubectl-hpametrics command line: one Options struct
+// per command with Complete, Validate and Run, as kubectl's own commands do.
+package cmd
+
+import (
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+)
+
+// NewRootCmd returns the kubectl-hpametrics command with its subcommands.
+func NewRootCmd(streams genericiooptions.IOStreams) *cobra.Command {
+	configFlags := genericclioptions.NewConfigFlags(true)
+
+	root := &cobra.Command{
+		Use:   "kubectl-hpametrics",
+		// kubectl runs the plugin as "kubectl hpametrics"; usage lines say so.
+		Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl hpametrics"},
+		Short: "Explain what a HorizontalPodAutoscaler sees and why it scales",
+		Long: `Inspect a HorizontalPodAutoscaler: fetch the per-pod metric values the HPA
+controller reads, recompute the controller's decision, and explain in plain
+words why the HPA did or did not scale.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.ErrOut)
+
+	flags := root.PersistentFlags()
+	configFlags.AddFlags(flags)
+
+	root.AddCommand(NewCmdVersion(streams))
+	return root
+}
