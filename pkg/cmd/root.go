@@ -13,10 +13,10 @@ func NewRootCmd(streams genericiooptions.IOStreams) *cobra.Command {
 	configFlags := genericclioptions.NewConfigFlags(true)
 
 	root := &cobra.Command{
-		Use:   "kubectl-hpametrics",
+		Use: "kubectl-hpametrics",
 		// kubectl runs the plugin as "kubectl hpametrics"; usage lines say so.
 		Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl hpametrics"},
-		Short: "Explain what a HorizontalPodAutoscaler sees and why it scales",
+		Short:       "Explain what a HorizontalPodAutoscaler sees and why it scales",
 		Long: `Inspect a HorizontalPodAutoscaler: fetch the per-pod metric values the HPA
 controller reads, recompute the controller's decision, and explain in plain
 words why the HPA did or did not scale.`,
