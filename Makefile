@@ -34,3 +34,8 @@ fmt: ## Format the Go sources.
 
 clean: ## Remove build output.
 	rm -rf bin dist
+
+# Targets for the local control plane, the demo and the end-to-end tests.
+-include test/cluster/cluster.mk
+# Targets for release archives and the krew manifest.
+-include dist.mk
