@@ -36,7 +36,8 @@ type State struct {
 	Target Target
 
 	// Pods are the pods in the namespace matched by the scale's
-	// status.selector, the set the controller works on.
+	// status.selector, the set the controller works on. It is nil when the
+	// pods were not listed and empty when none matched.
 	Pods      []corev1.Pod
 	PodsError *SourceError
 	// ReplicaSets in the namespace, to follow pod ownership up to the
@@ -54,6 +55,11 @@ type State struct {
 	// APIServices maps "version.group" to the registration behind each
 	// metrics API group the HPA uses.
 	APIServices map[string]*APIService
+	// MetricsAPIVersions maps each metrics API group the server serves to
+	// its versions, as discovery listed them. It is nil when discovery
+	// failed or no metric needed it.
+	MetricsAPIVersions map[string][]string
+	DiscoveryError     *SourceError
 	// CustomMetricsResources is the custom metrics API's discovery
 	// document: the metric names it serves.
 	CustomMetricsResources      *metav1.APIResourceList
@@ -62,8 +68,11 @@ type State struct {
 	Events      []corev1.Event
 	EventsError *SourceError
 
-	// Requests is the number of API requests the gathering made.
+	// Requests is the number of API requests the gathering made, counted
+	// by the RequestCounter given to NewClients.
 	Requests int
+	// Duration is how long the gathering took.
+	Duration time.Duration
 }
 
 // Target is the HPA's scale target as read through its scale subresource.
@@ -72,13 +81,40 @@ type Target struct {
 	// Resource is what the RESTMapper mapped the reference to.
 	Resource schema.GroupVersionResource
 	Scale    *autoscalingv1.Scale
-	Error    *SourceError
+	// Problem classifies why Scale is nil; empty when it was read.
+	Problem TargetProblem
+	Error   *SourceError
+	// SelectorError says why the scale's status.selector cannot select
+	// pods (empty or invalid); the controller then computes nothing.
+	SelectorError string
 }
+
+// TargetProblem classifies a scale target that could not be read.
+type TargetProblem string
+
+const (
+	// TargetRefInvalid: spec.scaleTargetRef.apiVersion does not parse.
+	TargetRefInvalid TargetProblem = "RefInvalid"
+	// TargetKindUnknown: no API resource serves the kind, for example
+	// because its CRD is not installed.
+	TargetKindUnknown TargetProblem = "KindUnknown"
+	// TargetMappingFailed: discovery failed while mapping the kind.
+	TargetMappingFailed TargetProblem = "MappingFailed"
+	// TargetNotFound: the target object does not exist.
+	TargetNotFound TargetProblem = "NotFound"
+	// TargetNoScaleSubresource: the object exists but its resource has no
+	// scale subresource.
+	TargetNoScaleSubresource TargetProblem = "NoScaleSubresource"
+	// TargetUnreadable: the scale GET failed for another reason, such as
+	// RBAC or a timeout; Error has the details.
+	TargetUnreadable TargetProblem = "Unreadable"
+)
 
 // ResourceMetrics is a metrics.k8s.io PodMetrics list.
 type ResourceMetrics struct {
-	// APIVersion is the version read: v1 where served, else v1beta1. Both
-	// have the same schema, so the list is kept in v1beta1 form.
+	// APIVersion is the group/version read: metrics.k8s.io/v1 where
+	// served, else metrics.k8s.io/v1beta1. Both have the same schema, so
+	// the list is kept in v1beta1 form.
 	APIVersion string
 	List       *metricsv1beta1.PodMetricsList
 	Error      *SourceError
@@ -98,9 +134,14 @@ type Metric struct {
 	// Unselected holds values the API returned for pods in the namespace
 	// that the selector does not match, fetched only when some selected
 	// pods have no value.
-	Unselected *custommetricsv1beta2.MetricValueList
+	Unselected      *custommetricsv1beta2.MetricValueList
+	UnselectedError *SourceError
 
 	Error *SourceError
+	// Skipped says why nothing was fetched for a per-pod metric although
+	// no request failed, for example because the scale target has no
+	// selector.
+	Skipped string
 }
 
 // APIService is the part of an apiregistration.k8s.io/v1 APIService the
