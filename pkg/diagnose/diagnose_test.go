@@ -646,7 +646,7 @@ func TestStatusDisagrees(t *testing.T) {
 func TestFindingsSortedBySeverity(t *testing.T) {
 	state := healthyState()
 	state.Metrics[0].Values.Items = state.Metrics[0].Values.Items[:1] // warning
-	state.Target.Scale.Status.Selector = ""                          // error
+	state.Target.Scale.Status.Selector = ""                           // error
 	findings := run(state, nil)
 	for i := 1; i < len(findings); i++ {
 		if severityRank[findings[i-1].Severity] > severityRank[findings[i].Severity] {
@@ -665,4 +665,3 @@ func TestClosestNames(t *testing.T) {
 		t.Fatalf("closestNames for an unrelated name = %v, want none", got)
 	}
 }
-
