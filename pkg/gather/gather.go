@@ -279,12 +279,12 @@ func (g *gathering) listEvents() {
 		return
 	}
 
-	selector := fields.Set{
-		"involvedObject.kind":      "HorizontalPodAutoscaler",
-		"involvedObject.name":      hpa.Name,
-		"involvedObject.namespace": hpa.Namespace,
-		"involvedObject.uid":       string(hpa.UID),
-	}.AsSelector().String()
+	selector := fields.AndSelectors(
+		fields.OneTermEqualSelector("involvedObject.kind", "HorizontalPodAutoscaler"),
+		fields.OneTermEqualSelector("involvedObject.name", hpa.Name),
+		fields.OneTermEqualSelector("involvedObject.namespace", hpa.Namespace),
+		fields.OneTermEqualSelector("involvedObject.uid", string(hpa.UID)),
+	).String()
 
 	ctx, done := g.begin()
 	defer done()
