@@ -29,6 +29,9 @@ type Config struct {
 	ScaleToZero bool
 	// ConfigurableTolerance is the HPAConfigurableTolerance feature gate.
 	ConfigurableTolerance bool
+	// PodLevelResources is the PodLevelResources feature gate. When set, a
+	// pod with pod-level requests contributes those to Resource metrics.
+	PodLevelResources bool
 }
 
 // PodMetric is one pod's sample after the controller's metrics client has
@@ -53,11 +56,20 @@ type MetricInput struct {
 	// Value is the Object metric's value, or the sum of the External
 	// metric's values, in milli-units.
 	Value int64
-	// Timestamp is the Object or External sample time.
+	// ExternalValues are the External metric's individual values in
+	// milli-units. When non-nil, Compute sums them itself and ignores Value,
+	// because the controller guards the sum against int64 overflow
+	// differently for Value and AverageValue targets.
+	ExternalValues []int64
+	// Timestamp is the sample time the metrics client reports: the first
+	// item's timestamp in the API response for Pods, Resource,
+	// ContainerResource and External metrics, the object's sample time for
+	// Object metrics.
 	Timestamp time.Time
 
-	// Err is set when fetching failed. The controller then counts the
-	// metric as invalid.
+	// Err is the metrics client's error when fetching failed, such as the
+	// reduction helpers in this package return. Compute wraps it the way
+	// the controller does and counts the metric as invalid.
 	Err error
 }
 
@@ -118,6 +130,10 @@ const (
 	PodUnready PodState = "Unready"
 	PodMissing PodState = "Missing"
 	PodIgnored PodState = "Ignored"
+	// PodUnlisted marks a sample for a pod that is not in Input.Pods. The
+	// controller still counts such samples in Pods and AverageValue
+	// averages, but not in Utilization averages.
+	PodUnlisted PodState = "Unlisted"
 )
 
 // PodResult is one pod's part in one metric's computation.
@@ -145,11 +161,17 @@ type MetricResult struct {
 	Spec  autoscalingv2.MetricSpec
 	// Name is the metric name, or the resource name for Resource metrics.
 	Name string
+	// Description is the controller's name for the metric in events and
+	// conditions, such as "cpu resource utilization (percentage of request)".
+	Description string
 
 	// Valid is false when the controller could not compute a proposal; Err
 	// then holds its error text.
 	Valid bool
 	Err   string
+	// ErrReason is the ScalingActive reason the controller uses for this
+	// metric's failure, such as FailedGetResourceMetric.
+	ErrReason string
 
 	// Status is the entry the controller writes to status.currentMetrics.
 	Status autoscalingv2.MetricStatus
@@ -186,10 +208,18 @@ type Tolerances struct {
 
 // Result is the recomputed decision.
 type Result struct {
+	// Error is set when the Input itself is unusable, for example without
+	// an HPA; nothing else in the Result is then filled.
+	Error string
+
 	CurrentReplicas int32
 	MinReplicas     int32
 	MaxReplicas     int32
 	Tolerances      Tolerances
+	// Behavior is spec.behavior after the API server's defaulting and the
+	// controller's scale-down stabilization window default; nil when the HPA
+	// has no behavior.
+	Behavior *autoscalingv2.HorizontalPodAutoscalerBehavior
 
 	Metrics []MetricResult
 
@@ -201,7 +231,8 @@ type Result struct {
 	ScalingDisabled bool
 
 	// MetricProposal is the largest valid proposal, or -1 when the metrics
-	// block the decision. MetricName names the metric that won.
+	// block the decision. MetricName is the Description of the metric that
+	// won.
 	MetricProposal int32
 	MetricName     string
 	InvalidMetrics int
@@ -209,7 +240,7 @@ type Result struct {
 	MetricsError string
 
 	// RescaleReason is the reason the controller writes into a
-	// SuccessfulRescale event.
+	// SuccessfulRescale event; empty when Rescale is false.
 	RescaleReason string
 
 	// Stabilized is the recommendation after the stabilization window;
