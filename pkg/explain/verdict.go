@@ -1,0 +1,192 @@
+package explain
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+
+	"github.com/hpametrics/kubectl-hpametrics/pkg/apis/v1alpha1"
+	"github.com/hpametrics/kubectl-hpametrics/pkg/gather"
+	"github.com/hpametrics/kubectl-hpametrics/pkg/replicas"
+)
+
+// Verdict returns one sentence on what the HPA is doing and why, followed by
+// the number of error findings when there are any.
+func Verdict(state *gather.State, result *replicas.Result, findings []v1alpha1.Finding) string {
+	sentence := decisionSentence(state, result, findings)
+	if result != nil && result.Inferred && restsOnHistory(result) {
+		sentence += " (inferred from events: the controller's recommendation history is not readable)"
+	}
+	if n := countSeverity(findings, v1alpha1.SeverityError); n > 0 && !strings.HasPrefix(sentence, "Cannot") {
+		sentence += fmt.Sprintf("; %d error(s) found below", n)
+	}
+	return sentence + "."
+}
+
+func decisionSentence(state *gather.State, r *replicas.Result, findings []v1alpha1.Finding) string {
+	if r == nil {
+		if f := firstOf(findings, v1alpha1.SeverityError); f != nil {
+			return "Cannot recompute the decision: " + lowerFirst(strings.TrimSuffix(f.Message, "."))
+		}
+		return "Cannot recompute the decision: the scale target could not be read"
+	}
+
+	current, desired := r.CurrentReplicas, r.DesiredReplicas
+	target := state.HPA.Spec.ScaleTargetRef.Kind + "/" + state.HPA.Spec.ScaleTargetRef.Name
+
+	switch {
+	case r.ScalingDisabled:
+		return fmt.Sprintf("Autoscaling is off: %s was scaled to 0 replicas, and the controller leaves it there", target)
+	case !r.ComputedMetrics:
+		return fmt.Sprintf("Moving from %d to %d replicas without reading metrics: %d is outside [%d, %d]", current, desired, current, r.MinReplicas, r.MaxReplicas)
+	case blocked(r) && r.InvalidMetrics >= len(r.Metrics):
+		reason := "no metric could be computed"
+		if f := firstOf(findings, v1alpha1.SeverityError); f != nil {
+			reason = lowerFirst(strings.TrimSuffix(f.Message, "."))
+		}
+		return fmt.Sprintf("Cannot scale: stuck at %d replicas because %s", current, reason)
+	case blocked(r):
+		return fmt.Sprintf("Holding at %d replicas: %d invalid metric(s) block the scale-down the other metrics propose", current, r.InvalidMetrics)
+	}
+
+	reason := winnerClause(state, r)
+	switch {
+	case desired > current:
+		s := fmt.Sprintf("Scaling up from %d to %d replicas: %s", current, desired, reason)
+		return s + limitClause(r)
+	case desired < current:
+		s := fmt.Sprintf("Scaling down from %d to %d replicas: all metrics are below target (%s)", current, desired, reason)
+		return s + limitClause(r)
+	}
+
+	switch {
+	case r.StabilizationReason == "ScaleDownStabilized":
+		return fmt.Sprintf("Holding at %d replicas: metrics propose %d, but the scale-down stabilization window keeps the highest recent recommendation", current, r.MetricProposal)
+	case r.StabilizationReason == "ScaleUpStabilized":
+		return fmt.Sprintf("Holding at %d replicas: metrics propose %d, but the scale-up stabilization window keeps the lowest recent recommendation", current, r.MetricProposal)
+	case r.LimitReason == "TooManyReplicas":
+		return fmt.Sprintf("Pinned at maxReplicas %d: %s, which asks for %d", current, reason, r.Stabilized)
+	case r.LimitReason == "TooFewReplicas":
+		return fmt.Sprintf("Holding at minReplicas %d: metrics ask for only %d", current, r.Stabilized)
+	case r.LimitReason == "ScaleUpLimit" || r.LimitReason == "ScaleDownLimit":
+		return fmt.Sprintf("Holding at %d replicas: metrics propose %d, but the scaling policy allows no change now", current, r.Stabilized)
+	case allWithinTolerance(r):
+		return fmt.Sprintf("Stable at %d replicas: %s, within the tolerance band", current, reason)
+	}
+	return fmt.Sprintf("Stable at %d replicas: %s", current, reason)
+}
+
+// winnerClause names the metric whose proposal won and its value against
+// its target.
+func winnerClause(state *gather.State, r *replicas.Result) string {
+	for i, m := range r.Metrics {
+		if !m.Valid || m.Name != r.MetricName && r.MetricName != "" && !strings.Contains(r.MetricName, m.Name) {
+			continue
+		}
+		if m.ProposedReplicas != r.MetricProposal {
+			continue
+		}
+		spec := describeSpec(state.HPA.Spec.Metrics[i])
+		cur := currentOf(m.Status, state.HPA.Spec.Metrics[i])
+		if cur == nil {
+			return fmt.Sprintf("%s proposes %d", m.Name, m.ProposedReplicas)
+		}
+		return fmt.Sprintf("%s is %s against a target of %s (usage ratio %s)", m.Name,
+			FormatValue(m.Name, *cur), FormatValue(m.Name, spec.Target), strconv.FormatFloat(m.UsageRatio, 'f', 3, 64))
+	}
+	return fmt.Sprintf("metrics propose %d", r.MetricProposal)
+}
+
+func limitClause(r *replicas.Result) string {
+	switch r.LimitReason {
+	case "TooManyReplicas":
+		return fmt.Sprintf(", capped by maxReplicas %d (metrics ask for %d)", r.MaxReplicas, r.Stabilized)
+	case "TooFewReplicas":
+		return fmt.Sprintf(", held up by minReplicas %d (metrics ask for %d)", r.MinReplicas, r.Stabilized)
+	case "ScaleUpLimit":
+		return fmt.Sprintf(", limited by the scale-up rate (metrics ask for %d)", r.Stabilized)
+	case "ScaleDownLimit":
+		return fmt.Sprintf(", limited by the scale-down rate (metrics ask for %d)", r.Stabilized)
+	}
+	return ""
+}
+
+func allWithinTolerance(r *replicas.Result) bool {
+	for _, m := range r.Metrics {
+		if m.Valid && !m.WithinTolerance {
+			return false
+		}
+	}
+	return true
+}
+
+// restsOnHistory reports whether the decision depends on the controller's
+// history: stabilization or a policy limit shaped it.
+func restsOnHistory(r *replicas.Result) bool {
+	return r.StabilizationReason == "ScaleDownStabilized" || r.StabilizationReason == "ScaleUpStabilized" ||
+		r.LimitReason == "ScaleUpLimit" || r.LimitReason == "ScaleDownLimit"
+}
+
+func firstOf(findings []v1alpha1.Finding, severity v1alpha1.Severity) *v1alpha1.Finding {
+	for i := range findings {
+		if findings[i].Severity == severity {
+			return &findings[i]
+		}
+	}
+	return nil
+}
+
+func countSeverity(findings []v1alpha1.Finding, severity v1alpha1.Severity) int {
+	n := 0
+	for _, f := range findings {
+		if f.Severity == severity {
+			n++
+		}
+	}
+	return n
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	// Keep acronyms and names ("HPA", "APIService") as they are.
+	if len(s) > 1 && strings.ToUpper(s[:2]) == s[:2] {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
+// FormatValue prints a metric value as a plain number with its unit: cpu in
+// cores, memory in bytes with a binary suffix, utilization in percent.
+func FormatValue(metric string, v v1alpha1.MetricValue) string {
+	if v.Type == string(autoscalingv2.UtilizationMetricType) {
+		return strconv.FormatFloat(v.Value, 'f', -1, 64) + "% of request"
+	}
+	switch metric {
+	case "cpu":
+		return formatNumber(v.Value) + " cores"
+	case "memory":
+		return formatBytes(v.Value)
+	}
+	return formatNumber(v.Value)
+}
+
+// formatNumber prints at most three decimals and no exponent.
+func formatNumber(f float64) string {
+	s := strconv.FormatFloat(f, 'f', 3, 64)
+	s = strings.TrimRight(s, "0")
+	return strings.TrimSuffix(s, ".")
+}
+
+func formatBytes(b float64) string {
+	units := []string{"", "Ki", "Mi", "Gi", "Ti", "Pi"}
+	i := 0
+	for b >= 1024 && i < len(units)-1 {
+		b /= 1024
+		i++
+	}
+	return formatNumber(b) + units[i]
+}
