@@ -48,9 +48,13 @@ func newNormalizer(in *Input, current, minReplicas, maxReplicas int32) *normaliz
 		current:  current,
 		min:      minReplicas,
 		max:      maxReplicas,
-		history:  in.History,
-		recs:     in.History.Recommendations,
 		inferred: !in.History.Known || in.History.Inferred,
+	}
+	// Without known history, recorded lists are not trusted: a freshly
+	// started controller has neither recommendations nor scale events.
+	if in.History.Known {
+		n.history = in.History
+		n.recs = in.History.Recommendations
 	}
 
 	// The controller records the current replica count as the first
