@@ -464,7 +464,9 @@ func TestUpstreamCustomMetrics(t *testing.T) {
 
 		// Object Value metrics.
 		{name: "object scale up", f: calcFixture{replicas: 3},
-			source: func() (autoscalingv2.MetricSpec, func() (MetricInput, error)) { return object(objectValue("qps", "1"), 20000) },
+			source: func() (autoscalingv2.MetricSpec, func() (MetricInput, error)) {
+				return object(objectValue("qps", "1"), 20000)
+			},
 			target: 15000, want: 4, wantUsage: 20000},
 		{name: "object saturates at MaxInt32", f: calcFixture{replicas: 3},
 			source: func() (autoscalingv2.MetricSpec, func() (MetricInput, error)) {
@@ -472,30 +474,46 @@ func TestUpstreamCustomMetrics(t *testing.T) {
 			},
 			target: 1, want: math.MaxInt32, wantUsage: math.MaxInt64},
 		{name: "object counts only ready pods", f: calcFixture{replicas: 3, readiness: []corev1.ConditionStatus{unready, ready, unready}},
-			source: func() (autoscalingv2.MetricSpec, func() (MetricInput, error)) { return object(objectValue("qps", "1"), 50000) },
+			source: func() (autoscalingv2.MetricSpec, func() (MetricInput, error)) {
+				return object(objectValue("qps", "1"), 50000)
+			},
 			target: 10000, want: 5, wantUsage: 50000},
 		{name: "object scale down", f: calcFixture{replicas: 5},
-			source: func() (autoscalingv2.MetricSpec, func() (MetricInput, error)) { return object(objectValue("qps", "1"), 12000) },
+			source: func() (autoscalingv2.MetricSpec, func() (MetricInput, error)) {
+				return object(objectValue("qps", "1"), 12000)
+			},
 			target: 20000, want: 3, wantUsage: 12000},
 		{name: "object within default tolerance", f: calcFixture{replicas: 3},
-			source: func() (autoscalingv2.MetricSpec, func() (MetricInput, error)) { return object(objectValue("qps", "1"), 20666) },
+			source: func() (autoscalingv2.MetricSpec, func() (MetricInput, error)) {
+				return object(objectValue("qps", "1"), 20666)
+			},
 			target: 20000, want: 3, wantUsage: 20666},
 		{name: "object outside 1% tolerance", f: calcFixture{replicas: 3}, tol: oneHundredth,
-			source: func() (autoscalingv2.MetricSpec, func() (MetricInput, error)) { return object(objectValue("qps", "1"), 20666) },
+			source: func() (autoscalingv2.MetricSpec, func() (MetricInput, error)) {
+				return object(objectValue("qps", "1"), 20666)
+			},
 			target: 20000, want: 4, wantUsage: 20666},
 
 		// Object AverageValue metrics.
 		{name: "object per pod scale up", f: calcFixture{replicas: 3},
-			source: func() (autoscalingv2.MetricSpec, func() (MetricInput, error)) { return object(objectAverage("qps", "1"), 20000) },
+			source: func() (autoscalingv2.MetricSpec, func() (MetricInput, error)) {
+				return object(objectAverage("qps", "1"), 20000)
+			},
 			target: 5000, want: 4, wantUsage: 6667},
 		{name: "object per pod scale down", f: calcFixture{replicas: 5},
-			source: func() (autoscalingv2.MetricSpec, func() (MetricInput, error)) { return object(objectAverage("qps", "1"), 6000) },
+			source: func() (autoscalingv2.MetricSpec, func() (MetricInput, error)) {
+				return object(objectAverage("qps", "1"), 6000)
+			},
 			target: 2000, want: 3, wantUsage: 1200},
 		{name: "object per pod within tolerance", f: calcFixture{replicas: 4},
-			source: func() (autoscalingv2.MetricSpec, func() (MetricInput, error)) { return object(objectAverage("qps", "1"), 20166) },
+			source: func() (autoscalingv2.MetricSpec, func() (MetricInput, error)) {
+				return object(objectAverage("qps", "1"), 20166)
+			},
 			target: 5000, want: 4, wantUsage: 5042},
 		{name: "object per pod outside 1% tolerance", f: calcFixture{replicas: 4}, tol: oneHundredth,
-			source: func() (autoscalingv2.MetricSpec, func() (MetricInput, error)) { return object(objectAverage("qps", "1"), 20208) },
+			source: func() (autoscalingv2.MetricSpec, func() (MetricInput, error)) {
+				return object(objectAverage("qps", "1"), 20208)
+			},
 			target: 5000, want: 5, wantUsage: 5052},
 
 		// External Value metrics.
