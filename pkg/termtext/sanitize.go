@@ -48,12 +48,12 @@ func Sanitize(s string) string {
 			b.WriteString(`\t`)
 		case r == '\r':
 			b.WriteString(`\r`)
-		case r < utf8.RuneSelf && (r < 0x20 || r == 0x7f):
+		case r < utf8.RuneSelf && NeedsEscape(r):
 			writeByteEscape(&b, byte(r))
-		case isShown(r):
-			b.WriteString(s[i : i+size])
-		default:
+		case NeedsEscape(r):
 			writeRuneEscape(&b, r)
+		default:
+			b.WriteString(s[i : i+size])
 		}
 
 		i += size
@@ -73,18 +73,22 @@ func isPlainASCII(s string) bool {
 	return true
 }
 
-// isShown reports whether a non-ASCII rune may reach the terminal as it is.
-// unicode.IsGraphic already excludes controls (Cc), format characters (Cf),
-// line and paragraph separators, private use, surrogates and unassigned code
-// points.
-func isShown(r rune) bool {
+// NeedsEscape reports whether Sanitize replaces the rune r with an escape.
+// Other encoders can use it to escape the same runes in their own syntax.
+// Bytes of invalid UTF-8 are escaped as well, but they are not runes, so
+// they are not covered here.
+func NeedsEscape(r rune) bool {
 	if r < utf8.RuneSelf {
+		return r < 0x20 || r == 0x7f
+	}
+
+	// unicode.IsGraphic excludes controls (Cc), format characters (Cf), line
+	// and paragraph separators, private use, surrogates and unassigned code
+	// points.
+	if !unicode.IsGraphic(r) {
 		return true
 	}
-	if !unicode.IsGraphic(r) {
-		return false
-	}
-	return !isInvisible(r)
+	return isInvisible(r)
 }
 
 // isInvisible reports whether r is graphic by category but renders as

@@ -132,3 +132,32 @@ func FuzzSanitize(f *testing.F) {
 		}
 	})
 }
+
+func TestNeedsEscape(t *testing.T) {
+	tests := []struct {
+		r    rune
+		want bool
+	}{
+		{'a', false},
+		{' ', false},
+		{'~', false},
+		{'\n', true},
+		{0x1b, true},
+		{0x7f, true},
+		{0x9b, true},
+		{0xa0, false},
+		{'é', false},
+		{0x202e, true},
+		{0x200b, true},
+		{0x3164, true},
+		{0xfe0f, false},
+		{0xfffd, false},
+		{'日', false},
+		{0xe0041, true},
+	}
+	for _, tt := range tests {
+		if got := NeedsEscape(tt.r); got != tt.want {
+			t.Errorf("NeedsEscape(%U) = %v, want %v", tt.r, got, tt.want)
+		}
+	}
+}
