@@ -6,6 +6,8 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/hpametrics/kubectl-hpametrics/pkg/gather"
 )
 
 // NewRootCmd returns the kubectl-hpametrics command with its subcommands.
@@ -27,9 +29,15 @@ words why the HPA did or did not scale.`,
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
 
+	// Every client built from the flags shares one counter, so explain can
+	// report how many API requests it made.
+	counter := gather.NewRequestCounter()
+	configFlags.WrapConfigFn = counter.WrapConfig
+
 	flags := root.PersistentFlags()
 	configFlags.AddFlags(flags)
 
+	root.AddCommand(NewCmdExplain(configFlags, counter, streams))
 	root.AddCommand(NewCmdVersion(streams))
 	return root
 }

@@ -1,0 +1,252 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/term"
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/hpametrics/kubectl-hpametrics/pkg/apis/v1alpha1"
+	"github.com/hpametrics/kubectl-hpametrics/pkg/explain"
+	"github.com/hpametrics/kubectl-hpametrics/pkg/gather"
+	"github.com/hpametrics/kubectl-hpametrics/pkg/render"
+	"github.com/hpametrics/kubectl-hpametrics/pkg/replicas"
+)
+
+const explainLong = `Explain what a HorizontalPodAutoscaler sees and why it scales.
+
+explain reads the HPA, its scale target, the pods the target's scale selector
+matches, every metric value the HPA controller reads for those pods, the
+metrics APIServices and the HPA's events. It then recomputes the controller's
+decision as kube-controller-manager v1.37 makes it and prints, on one screen:
+a one-line verdict, the replica counts, each metric against its target, each
+pod's value and how the controller treats it, the computation steps, and
+findings with a fix to try.
+
+explain never writes to the cluster. The controller keeps its recommendation
+history in memory, where no client can read it: conclusions that rest on it
+are reconstructed from events and marked as inferred. Metrics APIs may need a
+minute or two after a pod starts before they return its values.
+
+Exit status: 0 when an explanation was produced, whatever it found; 1 when
+none could be produced; with --fail-on, 3 when a finding of that severity or
+worse was found.`
+
+const explainExample = `  # Explain the HPA "web" in the current namespace
+  kubectl hpametrics explain web
+
+  # Explain an HPA in another namespace, as JSON for scripts
+  kubectl hpametrics explain web -n shop -o json
+
+  # Match a controller-manager started with --horizontal-pod-autoscaler-tolerance=0.05
+  kubectl hpametrics explain web --tolerance=0.05
+
+  # Fail a CI job when explain finds an error
+  kubectl hpametrics explain web --fail-on=error`
+
+// ExitFindings is the exit status when --fail-on matched a finding.
+const ExitFindings = 3
+
+// ExplainOptions holds the flags and clients of the explain command.
+type ExplainOptions struct {
+	configFlags *genericclioptions.ConfigFlags
+	counter     *gather.RequestCounter
+	genericiooptions.IOStreams
+
+	Name      string
+	Namespace string
+
+	Output     string
+	NoColor    bool
+	FailOn     string
+	StaleAfter time.Duration
+
+	Tolerance                    float64
+	CPUInitializationPeriod      time.Duration
+	InitialReadinessDelay        time.Duration
+	DownscaleStabilizationWindow time.Duration
+	requestTimeout               time.Duration
+	clients                      *gather.Clients
+}
+
+// NewExplainOptions returns options with the controller's defaults.
+func NewExplainOptions(configFlags *genericclioptions.ConfigFlags, counter *gather.RequestCounter, streams genericiooptions.IOStreams) *ExplainOptions {
+	defaults := replicas.DefaultConfig()
+	return &ExplainOptions{
+		configFlags:                  configFlags,
+		counter:                      counter,
+		IOStreams:                    streams,
+		Tolerance:                    defaults.Tolerance,
+		CPUInitializationPeriod:      defaults.CPUInitializationPeriod,
+		InitialReadinessDelay:        defaults.DelayOfInitialReadinessStatus,
+		DownscaleStabilizationWindow: defaults.DownscaleStabilizationWindow,
+	}
+}
+
+// NewCmdExplain returns the explain command.
+func NewCmdExplain(configFlags *genericclioptions.ConfigFlags, counter *gather.RequestCounter, streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewExplainOptions(configFlags, counter, streams)
+	cmd := &cobra.Command{
+		Use:                   "explain NAME",
+		DisableFlagsInUseLine: true,
+		Short:                 "Recompute an HPA's decision and explain it",
+		Long:                  explainLong,
+		Example:               explainExample,
+		Args:                  cobra.ExactArgs(1),
+		ValidArgsFunction:     completeHPANames(configFlags),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+
+	flags := cmd.Flags()
+	flags.StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml. Human-readable text when empty.")
+	flags.BoolVar(&o.NoColor, "no-color", false, "Print plain text without colors (also when NO_COLOR is set or stdout is not a terminal).")
+	flags.StringVar(&o.FailOn, "fail-on", "", "Exit with status 3 when a finding of this severity or worse is found: error or warning.")
+	flags.DurationVar(&o.StaleAfter, "stale-after", 3*time.Minute, "Report metric samples older than this as stale.")
+	addControllerFlags(flags, &o.Tolerance, &o.CPUInitializationPeriod, &o.InitialReadinessDelay, &o.DownscaleStabilizationWindow)
+	return cmd
+}
+
+// Complete reads the HPA name and fills the namespace and clients from the
+// kubeconfig flags.
+func (o *ExplainOptions) Complete(args []string) error {
+	o.Name = args[0]
+
+	namespace, _, err := o.configFlags.ToRawKubeConfigLoader().Namespace()
+	if err != nil {
+		return fmt.Errorf("failed to read the namespace from the kubeconfig: %w", err)
+	}
+	o.Namespace = namespace
+
+	o.requestTimeout, err = requestTimeout(o.configFlags)
+	if err != nil {
+		return err
+	}
+	o.clients, err = gather.NewClients(o.configFlags, o.counter, gather.Options{RequestTimeout: o.requestTimeout})
+	return err
+}
+
+// Validate checks the flags.
+func (o *ExplainOptions) Validate() error {
+	switch o.Output {
+	case "", "json", "yaml":
+	default:
+		return fmt.Errorf("invalid --output %q: use json or yaml, or leave it empty for text", o.Output)
+	}
+	switch o.FailOn {
+	case "", string(v1alpha1.SeverityError), string(v1alpha1.SeverityWarning):
+	default:
+		return fmt.Errorf("invalid --fail-on %q: use error or warning", o.FailOn)
+	}
+	if o.StaleAfter <= 0 {
+		return fmt.Errorf("invalid --stale-after %s: it must be positive", o.StaleAfter)
+	}
+	return validateControllerFlags(o.Tolerance, o.CPUInitializationPeriod, o.InitialReadinessDelay, o.DownscaleStabilizationWindow)
+}
+
+// Run gathers, explains and prints.
+func (o *ExplainOptions) Run(ctx context.Context) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	state, err := o.clients.Gather(ctx, o.Namespace, o.Name)
+	if err != nil {
+		return explainError(err, o.Namespace)
+	}
+
+	e := explain.Build(state, explain.Options{
+		Config:     o.controllerConfig(),
+		StaleAfter: o.StaleAfter,
+	})
+	if err := o.print(e); err != nil {
+		return err
+	}
+	return failOn(o.FailOn, e.Findings)
+}
+
+func (o *ExplainOptions) controllerConfig() replicas.Config {
+	cfg := replicas.DefaultConfig()
+	cfg.Tolerance = o.Tolerance
+	cfg.CPUInitializationPeriod = o.CPUInitializationPeriod
+	cfg.DelayOfInitialReadinessStatus = o.InitialReadinessDelay
+	cfg.DownscaleStabilizationWindow = o.DownscaleStabilizationWindow
+	return cfg
+}
+
+func (o *ExplainOptions) print(e *v1alpha1.Explanation) error {
+	switch o.Output {
+	case "json":
+		return render.JSON(o.Out, e)
+	case "yaml":
+		return render.YAML(o.Out, e)
+	}
+	return render.Text(o.Out, e, render.Options{
+		Color: render.ColorWanted(o.Out, o.NoColor),
+		Width: terminalWidth(o.Out),
+		Now:   e.EvaluatedAt.Time,
+	})
+}
+
+// failOn returns an ExitError when a finding at or above the severity exists.
+func failOn(severity string, findings []v1alpha1.Finding) error {
+	if severity == "" {
+		return nil
+	}
+	var matched []string
+	for _, f := range findings {
+		if f.Severity == v1alpha1.SeverityError || (severity == string(v1alpha1.SeverityWarning) && f.Severity == v1alpha1.SeverityWarning) {
+			matched = append(matched, f.Code)
+		}
+	}
+	if len(matched) == 0 {
+		return nil
+	}
+	return &ExitError{Code: ExitFindings, Err: fmt.Errorf("--fail-on=%s: found %s", severity, strings.Join(matched, ", "))}
+}
+
+// explainError turns a gathering failure into one line with the next step.
+func explainError(err error, namespace string) error {
+	var notFound *gather.NotFoundError
+	var forbidden *gather.ForbiddenError
+	var unreachable *gather.UnreachableError
+	switch {
+	case errors.As(err, &notFound):
+		msg := err.Error()
+		if len(notFound.Similar) == 0 {
+			msg += fmt.Sprintf("; list the HPAs with: kubectl get hpa -n %s", namespace)
+		}
+		return errors.New(msg)
+	case errors.As(err, &forbidden):
+		return fmt.Errorf("%w; check your access with: kubectl auth can-i %s %s -n %s", err, forbidden.Verb, forbidden.Resource, forbidden.Namespace)
+	case errors.As(err, &unreachable):
+		return fmt.Errorf("%w; check the cluster address and your network, or pick another context with --context", err)
+	}
+	return err
+}
+
+// terminalWidth returns the terminal's width, or 0 when out is not one.
+func terminalWidth(out any) int {
+	f, ok := out.(*os.File)
+	if !ok || !term.IsTerminal(f.Fd()) {
+		return 0
+	}
+	width, _, err := term.GetSize(f.Fd())
+	if err != nil {
+		return 0
+	}
+	return width
+}
