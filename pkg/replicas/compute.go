@@ -167,7 +167,14 @@ func (c *computation) run() {
 			c.removeCondition(autoscalingv2.ScaledToZero)
 		}
 		res.RescaleReason = rescaleReason
-		c.step("the controller scales the target from %d to %d replicas (reason: %s)", current, desired, rescaleReason)
+		if rescaleReason == "" {
+			// The controller derives the reason from the metric proposal
+			// before stabilization; a proposal equal to the current count
+			// leaves it empty even when stabilization then changes the count.
+			c.step("the controller scales the target from %d to %d replicas; its event gives an empty reason because the metrics proposed the current count", current, desired)
+		} else {
+			c.step("the controller scales the target from %d to %d replicas (reason: %s)", current, desired, rescaleReason)
+		}
 	} else {
 		desired = current
 		c.step("the desired replica count is the current %d, so the controller does not scale", current)

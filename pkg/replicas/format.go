@@ -54,14 +54,41 @@ func formatMilli(v int64) string {
 	return s
 }
 
-// formatValue prints a milli-value for a metric: as a Kubernetes quantity
-// for resources, where "250m" and "100Mi" read naturally, else as a plain
-// decimal number.
+// formatValue prints a milli-value for a metric: cpu in millicores,
+// other resources as Kubernetes quantities such as "100Mi", and custom
+// metrics as plain decimal numbers.
 func formatValue(name corev1.ResourceName, v int64) string {
-	if name == "" {
+	switch name {
+	case "":
 		return formatMilli(v)
+	case corev1.ResourceCPU:
+		return strconv.FormatInt(v, 10) + "m"
 	}
 	return resource.NewMilliQuantity(v, quantityFormat(name)).String()
+}
+
+// plural prints a count with a noun, adding "s" unless the count is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// verb conjugates a regular verb for a subject of n things.
+func verb(n int, v string) string {
+	if n == 1 {
+		return v + "s"
+	}
+	return v
+}
+
+// possessive prints "1 pod's" or "3 pods'".
+func possessive(n int) string {
+	if n == 1 {
+		return "1 pod's"
+	}
+	return strconv.Itoa(n) + " pods'"
 }
 
 // formatDuration prints a duration without trailing zero units, 5m0s as 5m.

@@ -354,7 +354,7 @@ func (n *normalizer) describeRec(rec TimestampedRecommendation) string {
 
 func listOrNone(items []string) string {
 	if len(items) == 0 {
-		return "none"
+		return "[none]"
 	}
 	return "[" + strings.Join(items, ", ") + "]"
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -267,10 +268,10 @@ func (c *podCalc) step(text string) {
 }
 
 func (c *podCalc) stepGroups(g podGroups) {
-	text := fmt.Sprintf("%d pods selected: %d ready with a sample, %d unready, %d missing a sample, %d ignored",
-		len(c.in.Pods), g.readyCount, len(g.unready), len(g.missing), len(g.ignored))
+	text := fmt.Sprintf("%s selected: %d ready with a sample, %d unready, %d missing a sample, %d ignored",
+		plural(len(c.in.Pods), "pod"), g.readyCount, len(g.unready), len(g.missing), len(g.ignored))
 	if n := len(c.mr.Pods) - len(c.in.Pods); n > 0 {
-		text += fmt.Sprintf("; %d samples are for pods that are not selected", n)
+		text += fmt.Sprintf("; %s for pods that are not selected", plural(n, "sample"))
 	}
 	c.step(text)
 }
@@ -278,12 +279,12 @@ func (c *podCalc) stepGroups(g podGroups) {
 func (c *podCalc) stepRatio(prefix string, s ratioSummary) {
 	name := c.target.resource
 	if c.target.utilization {
-		c.step(fmt.Sprintf("%ssum of %d pods' usage %s / sum of their requests %s = %d%% utilization (rounded down); target %d%%; usage ratio %s",
-			prefix, s.entries, formatValue(name, s.total), formatValue(name, s.requests), s.utilization, c.target.targetUtilization, formatRatio(s.ratio)))
+		c.step(fmt.Sprintf("%ssum of %s usage %s / sum of their requests %s = %d%% utilization (rounded down); target %d%%; usage ratio %s",
+			prefix, possessive(s.entries), formatValue(name, s.total), formatValue(name, s.requests), s.utilization, c.target.targetUtilization, formatRatio(s.ratio)))
 		return
 	}
-	c.step(fmt.Sprintf("%ssum of %d pods' values %s / %d = %s per pod; target %s; usage ratio %s",
-		prefix, s.entries, formatValue(name, s.total), s.entries, formatValue(name, s.average), formatValue(name, c.target.targetValue), formatRatio(s.ratio)))
+	c.step(fmt.Sprintf("%ssum of %s values %s / %d = %s per pod; target %s; usage ratio %s",
+		prefix, possessive(s.entries), formatValue(name, s.total), s.entries, formatValue(name, s.average), formatValue(name, c.target.targetValue), formatRatio(s.ratio)))
 }
 
 // fillRequests copies each listed pod's request into its result.
@@ -333,25 +334,25 @@ func (c *podCalc) markRebalanced(g podGroups, usageRatio float64, missingValue s
 
 	var parts []string
 	if len(g.missing) > 0 {
-		switch {
-		case missingValue != "":
-			parts = append(parts, fmt.Sprintf("%d missing pods count as %s", len(g.missing), missingValue))
-		default:
-			parts = append(parts, fmt.Sprintf("%d missing pods stay left out because the usage ratio is exactly 1", len(g.missing)))
+		if missingValue != "" {
+			parts = append(parts, fmt.Sprintf("%s missing a sample %s as %s", plural(len(g.missing), "pod"), verb(len(g.missing), "count"), missingValue))
+		} else {
+			parts = append(parts, fmt.Sprintf("%s missing a sample %s left out because the usage ratio is exactly 1", plural(len(g.missing), "pod"), verb(len(g.missing), "stay")))
 		}
 	}
 	if scaleUpWithUnready {
-		parts = append(parts, fmt.Sprintf("%d unready pods count as 0 (scale-up)", len(g.unready)))
+		parts = append(parts, fmt.Sprintf("%s %s as 0 (scale-up)", plural(len(g.unready), "unready pod"), verb(len(g.unready), "count")))
 	} else if len(g.unready) > 0 {
-		parts = append(parts, fmt.Sprintf("%d unready pods stay left out", len(g.unready)))
+		parts = append(parts, fmt.Sprintf("%s %s left out", plural(len(g.unready), "unready pod"), verb(len(g.unready), "stay")))
 	}
-	text := fmt.Sprintf("usage ratio %s: rebalancing", formatRatio(usageRatio))
-	for i, part := range parts {
-		if i == 0 {
-			text += ": " + part
-		} else {
-			text += "; " + part
-		}
+
+	direction := "a scale-up"
+	if usageRatio < 1.0 {
+		direction = "a scale-down"
+	}
+	text := fmt.Sprintf("usage ratio %s points to %s, so the controller rebalances: %s", formatRatio(usageRatio), direction, strings.Join(parts, "; "))
+	if usageRatio == 1.0 {
+		text = fmt.Sprintf("usage ratio is exactly 1, so the controller rebalances only unready pods: %s", strings.Join(parts, "; "))
 	}
 	c.step(text)
 }
