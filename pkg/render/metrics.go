@@ -21,7 +21,7 @@ func (p *printer) metrics(e *v1alpha1.Explanation) {
 	targets := &column{header: "TARGET"}
 	ratios := &column{header: "RATIO", right: true}
 	proposals := &column{header: "REPLICAS", right: true}
-	apis := &column{header: "API", cut: cutEnd, minWidth: 12, dropRank: 3}
+	apis := &column{header: "API", dropRank: 3}
 
 	for i := range e.Metrics {
 		m := &e.Metrics[i]
