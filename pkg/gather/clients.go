@@ -3,6 +3,7 @@ package gather
 import (
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -31,7 +32,7 @@ const maxConcurrentRequests = 8
 
 // Options tunes the gathering.
 type Options struct {
-	// RequestTimeout bounds each request; DefaultRequestTimeout when zero.
+	// RequestTimeout bounds each request. Zero means DefaultRequestTimeout.
 	RequestTimeout time.Duration
 }
 
@@ -43,14 +44,16 @@ type Clients struct {
 	server  string
 
 	// config is the getter's config with a per-request timeout and without
-	// Retry-After retries; every client below except discovery and mapper
+	// Retry-After retries. Every client below except discovery and mapper
 	// is built from it.
 	config *rest.Config
 
 	// discovery and mapper come from the getter, so a command that caches
-	// discovery on disk reuses that cache.
-	discovery discovery.CachedDiscoveryInterface
-	mapper    meta.RESTMapper
+	// discovery on disk reuses that cache. discoveryMu serializes their
+	// use, as serializedMapper explains.
+	discovery   discovery.CachedDiscoveryInterface
+	mapper      meta.RESTMapper
+	discoveryMu sync.Mutex
 	// liveDiscovery reads discovery documents that must be current, such
 	// as the custom metrics API's list of metric names.
 	liveDiscovery *discovery.DiscoveryClient
@@ -111,8 +114,8 @@ func NewClients(getter genericclioptions.RESTClientGetter, counter *RequestCount
 		server:    base.Host,
 		config:    config,
 		discovery: disco,
-		mapper:    mapper,
 	}
+	c.mapper = serializedMapper{mu: &c.discoveryMu, delegate: mapper}
 	if err := c.build(); err != nil {
 		return nil, fmt.Errorf("failed to create clients for %s: %w", base.Host, err)
 	}
@@ -163,8 +166,9 @@ func (c *Clients) customMetricsClient(version schema.GroupVersion) (custommetric
 }
 
 // noRetryAfterTransport drops the Retry-After header from responses. client-go
-// retries a request up to ten times when a 429 or 5xx response carries it,
-// sleeping in between; a diagnosis must report the first answer instead.
+// v0.37.2 retries a request up to ten times when a 429 or 5xx response
+// carries it, sleeping in between, but a diagnosis must report the first
+// response.
 type noRetryAfterTransport struct {
 	next http.RoundTripper
 }

@@ -1,6 +1,7 @@
 package gather
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -22,7 +23,7 @@ var (
 	customMetricsV1beta2 = schema.GroupVersion{Group: customMetricsGroup, Version: "v1beta2"}
 	customMetricsV1beta1 = schema.GroupVersion{Group: customMetricsGroup, Version: "v1beta1"}
 	// externalMetricsV1beta1 is the only version the external metrics
-	// client speaks; the controller uses it without consulting discovery.
+	// client speaks, so the controller uses it without consulting discovery.
 	externalMetricsV1beta1 = schema.GroupVersion{Group: externalMetricsGroup, Version: "v1beta1"}
 	// resourceMetricsV1beta1 is the version the controller's resource
 	// metrics client reads (kube-controller-manager v1.37.2).
@@ -32,16 +33,17 @@ var (
 
 // apiGroups is the server's group list, reduced to the metrics groups.
 type apiGroups struct {
-	// groups maps a group name to its discovery entry; nil when discovery
-	// failed.
+	// groups maps a group name to its discovery entry. It is nil when
+	// discovery failed.
 	groups map[string]metav1.APIGroup
 	err    *SourceError
 }
 
-// usesAPI reports whether any metric in the HPA's spec reads group.
+// usesAPI reports whether any metric in the HPA's spec reads group. It
+// reads the HPA, not State.Metrics, which other goroutines are filling.
 func (g *gathering) usesAPI(group string) bool {
-	for _, m := range g.state.Metrics {
-		switch m.Spec.Type {
+	for _, spec := range g.state.HPA.Spec.Metrics {
+		switch spec.Type {
 		case autoscalingv2.PodsMetricSourceType, autoscalingv2.ObjectMetricSourceType:
 			if group == customMetricsGroup {
 				return true
@@ -65,45 +67,55 @@ func (g *gathering) usesAPI(group string) bool {
 // filled by an earlier run, the cache is refreshed once, because an adapter
 // installed since then would otherwise look absent.
 func (g *gathering) discoverGroups() *apiGroups {
-	result := g.readGroups()
-	if result.err != nil || g.c.discovery.Fresh() {
-		g.recordVersions(result)
-		return result
-	}
+	ctx, done := g.begin()
+	defer done()
 
-	for _, group := range []string{customMetricsGroup, resourceMetricsGroup} {
-		if _, ok := result.groups[group]; g.usesAPI(group) && !ok {
-			g.c.discovery.Invalidate()
-			result = g.readGroups()
-			break
+	result, err := callBounded(ctx, func() (*apiGroups, error) {
+		g.c.discoveryMu.Lock()
+		defer g.c.discoveryMu.Unlock()
+
+		result, err := g.readGroups(ctx)
+		if err != nil || g.c.discovery.Fresh() || !g.missesUsedGroup(result) {
+			return result, err
 		}
+		g.c.discovery.Invalidate()
+		return g.readGroups(ctx)
+	})
+	if err != nil {
+		g.state.DiscoveryError = newSourceError("discover API groups", err)
+		return &apiGroups{err: g.state.DiscoveryError}
 	}
 	g.recordVersions(result)
 	return result
 }
 
-func (g *gathering) readGroups() *apiGroups {
-	ctx, done := g.begin()
-	defer done()
-
+// readGroups must be called with discoveryMu held.
+func (g *gathering) readGroups(ctx context.Context) (*apiGroups, error) {
 	var list *metav1.APIGroupList
 	var err error
 	if withContext, ok := g.c.discovery.(discovery.DiscoveryInterfaceWithContext); ok {
 		list, err = withContext.ServerGroupsWithContext(ctx)
 	} else {
-		list, err = callBounded(ctx, g.c.discovery.ServerGroups)
+		list, err = g.c.discovery.ServerGroups()
 	}
 	if err != nil {
-		g.state.DiscoveryError = newSourceError("discover API groups", err)
-		return &apiGroups{err: g.state.DiscoveryError}
+		return nil, err
 	}
-	g.state.DiscoveryError = nil
 
 	result := &apiGroups{groups: map[string]metav1.APIGroup{}}
 	for _, group := range list.Groups {
 		result.groups[group.Name] = group
 	}
-	return result
+	return result, nil
+}
+
+func (g *gathering) missesUsedGroup(result *apiGroups) bool {
+	for _, group := range []string{customMetricsGroup, resourceMetricsGroup} {
+		if _, ok := result.groups[group]; g.usesAPI(group) && !ok {
+			return true
+		}
+	}
+	return false
 }
 
 // recordVersions stores the versions served for each metrics group in the
@@ -202,9 +214,9 @@ func groupVersions(group metav1.APIGroup) []string {
 // resourceMetricsVersion picks metrics.k8s.io/v1 where the server serves
 // it, else v1beta1. Both versions have the same schema.
 //
-// NOTE: kube-controller-manager v1.37.2 reads only v1beta1. A server that
-// serves v1 alone answers here but not the controller; the diagnosis can
-// spot that in State.MetricsAPIVersions.
+// NOTE: kube-controller-manager v1.37.2 reads only v1beta1. On a server
+// that serves v1 alone, the gathering gets values that the controller does
+// not, and the diagnosis must check State.MetricsAPIVersions for that.
 func (g *gathering) resourceMetricsVersion() (schema.GroupVersion, *SourceError) {
 	groups := g.groups()
 	if groups.err != nil {

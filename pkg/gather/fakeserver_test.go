@@ -106,6 +106,13 @@ func (f *fakeAPIServer) removeGroup(group string) {
 	f.groups = kept
 }
 
+// resetGroups serves the default API groups again.
+func (f *fakeAPIServer) resetGroups() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.groups = defaultGroups()
+}
+
 func (f *fakeAPIServer) unknownPaths() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -116,12 +123,17 @@ func (f *fakeAPIServer) unknownPaths() []string {
 // through a kubeconfig file, with a private discovery cache and counter
 // installed as the command installs it.
 func (f *fakeAPIServer) configFlags(counter *RequestCounter) *genericclioptions.ConfigFlags {
-	return configFlagsFor(f.t, f.server.URL, counter)
+	return configFlagsFor(f.t, f.server.URL, counter, "")
 }
 
-func configFlagsFor(t *testing.T, server string, counter *RequestCounter) *genericclioptions.ConfigFlags {
+// configFlagsFor returns ConfigFlags for server. An empty cacheDir gives
+// the flags a fresh discovery cache.
+func configFlagsFor(t *testing.T, server string, counter *RequestCounter, cacheDir string) *genericclioptions.ConfigFlags {
 	t.Helper()
 	dir := t.TempDir()
+	if cacheDir == "" {
+		cacheDir = filepath.Join(dir, "cache")
+	}
 	kubeconfig := filepath.Join(dir, "kubeconfig")
 	content := `apiVersion: v1
 kind: Config
@@ -147,7 +159,6 @@ current-context: fake
 
 	flags := genericclioptions.NewConfigFlags(true)
 	flags.KubeConfig = &kubeconfig
-	cacheDir := filepath.Join(dir, "cache")
 	flags.CacheDir = &cacheDir
 	flags.WrapConfigFn = counter.WrapConfig
 	return flags
@@ -169,7 +180,7 @@ func writeStatus(w http.ResponseWriter, code int, reason metav1.StatusReason, me
 	})
 }
 
-// writeNotFound answers as kube-apiserver does for a missing object.
+// writeNotFound writes the Status kube-apiserver returns for a missing object.
 func writeNotFound(w http.ResponseWriter, group, resource, name string) {
 	qualified := resource
 	if group != "" {
@@ -185,7 +196,8 @@ func writeNotFound(w http.ResponseWriter, group, resource, name string) {
 	})
 }
 
-// slowHandler answers only after delay, or when the client gives up.
+// slowHandler calls then after delay, and returns early when the client
+// cancels the request.
 func slowHandler(delay time.Duration, then http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		select {

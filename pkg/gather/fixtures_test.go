@@ -150,7 +150,7 @@ func objectMetadata(name string) *metav1.PartialObjectMetadata {
 	}
 }
 
-// metricValues is a custom metrics answer with one value per pod, in the
+// metricValues is a custom metrics response with one value per pod, in the
 // schema of version (v1beta1 or v1beta2).
 func metricValues(version, metric string, pods ...string) any {
 	if version == "v1beta1" {

@@ -27,9 +27,9 @@ func (c *Clients) Gather(ctx context.Context, namespace, name string) (*State, e
 	g := c.newGathering(ctx, namespace, name)
 	defer g.cancel()
 
-	// The namespace list runs beside the GET: it answers "did you mean"
-	// when the GET returns NotFound, and is needed anyway to find other
-	// HPAs on the same target.
+	// The namespace list runs beside the GET because it supplies the names
+	// for "did you mean" when the GET returns NotFound, and the diagnosis
+	// needs it anyway to find other HPAs on the same target.
 	listed := make(chan struct{})
 	go func() {
 		defer close(listed)
@@ -49,8 +49,8 @@ func (c *Clients) Gather(ctx context.Context, namespace, name string) (*State, e
 
 // GatherFor gathers for hpa, which may exist only as a manifest. It reads
 // the namespace's HPA list first and returns *UnreachableError when that
-// gets no response; every other failure is recorded in the State. Events are
-// read only when hpa has a UID, because they are selected by it.
+// gets no response. Every other failure is recorded in the State. Events
+// are read only when hpa has a UID, because they are selected by it.
 func (c *Clients) GatherFor(ctx context.Context, hpa *autoscalingv2.HorizontalPodAutoscaler) (*State, error) {
 	if hpa == nil {
 		return nil, errors.New("no HPA given")
@@ -98,7 +98,7 @@ func (c *Clients) HPANames(ctx context.Context, namespace string) ([]string, err
 }
 
 // gathering is the state of one Gather or GatherFor call. Its goroutines
-// each write distinct fields of state; mu guards the shared map.
+// each write distinct fields of state, and mu guards the shared map.
 type gathering struct {
 	c      *Clients
 	ctx    context.Context
@@ -109,7 +109,6 @@ type gathering struct {
 	state         *State
 	mu            sync.Mutex
 	startRequests int
-	hpaListErr    error
 
 	groups        func() *apiGroups
 	customMetrics func() *customMetricsAPI
@@ -204,7 +203,7 @@ func (g *gathering) failHPA(err error, listed <-chan struct{}) (*State, error) {
 	return g.finish(), nil
 }
 
-// isObjectNotFound tells a missing object apart from a 404 for the whole
+// isObjectNotFound distinguishes a missing object from a 404 for the whole
 // API path, which has no details naming the object.
 func isObjectNotFound(err error, name string) bool {
 	var status apierrors.APIStatus

@@ -2,13 +2,19 @@ package gather
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	externalmetricsv1beta1 "k8s.io/metrics/pkg/apis/external_metrics/v1beta1"
 )
 
 func newTestClients(t *testing.T, f *fakeAPIServer, timeout time.Duration) (*Clients, *RequestCounter) {
@@ -199,5 +205,97 @@ func TestGatherSecondRunUsesDiscoveryCache(t *testing.T) {
 	}
 	if got := requestsTo(counter, "/apis"); got != 1 {
 		t.Errorf("/apis was read %d times over two runs, want 1", got)
+	}
+}
+
+// An adapter installed after the discovery cache was written must not look
+// absent: a cached group list that lacks a needed metrics group is read
+// again from the server.
+func TestGatherRefreshesStaleDiscoveryCache(t *testing.T) {
+	f := newHealthyCluster(t)
+	f.removeGroup("custom.metrics.k8s.io")
+	cacheDir := t.TempDir()
+
+	before := NewRequestCounter()
+	clients, err := NewClients(configFlagsFor(t, f.server.URL, before, cacheDir), before, Options{})
+	if err != nil {
+		t.Fatalf("NewClients: %v", err)
+	}
+	state, err := clients.Gather(context.Background(), testNamespace, "web")
+	if err != nil {
+		t.Fatalf("first Gather: %v", err)
+	}
+	if state.Metrics[0].Error == nil {
+		t.Fatalf("first Gather read the metric although custom.metrics.k8s.io was not served")
+	}
+
+	f.resetGroups()
+	after := NewRequestCounter()
+	clients, err = NewClients(configFlagsFor(t, f.server.URL, after, cacheDir), after, Options{})
+	if err != nil {
+		t.Fatalf("NewClients: %v", err)
+	}
+	state, err = clients.Gather(context.Background(), testNamespace, "web")
+	if err != nil {
+		t.Fatalf("second Gather: %v", err)
+	}
+
+	if m := state.Metrics[0]; m.Error != nil || m.Values == nil || len(m.Values.Items) != 3 {
+		t.Errorf("Metrics[0] = %+v (%v), want 3 values after the cache refresh", m.Values, m.Error)
+	}
+	if got := requestsTo(after, "/apis"); got != 1 {
+		t.Errorf("/apis read %d times in the second run, want 1 (the refresh)", got)
+	}
+	requireNoRepeats(t, after)
+}
+
+func TestGatherBoundsConcurrentRequests(t *testing.T) {
+	f := newHealthyCluster(t)
+	hpa := podsMetricHPA()
+	hpa.Spec.Metrics = nil
+	for i := range 12 {
+		name := fmt.Sprintf("queue_%d", i)
+		hpa.Spec.Metrics = append(hpa.Spec.Metrics, autoscalingv2.MetricSpec{
+			Type: autoscalingv2.ExternalMetricSourceType,
+			External: &autoscalingv2.ExternalMetricSource{
+				Metric: autoscalingv2.MetricIdentifier{Name: name},
+				Target: autoscalingv2.MetricTarget{Type: autoscalingv2.ValueMetricType, Value: resource.NewQuantity(1, resource.DecimalSI)},
+			},
+		})
+	}
+	serveHPA(f, hpa)
+
+	var mu sync.Mutex
+	inFlight, maxInFlight := 0, 0
+	for i := range 12 {
+		f.handle(fmt.Sprintf("/apis/external.metrics.k8s.io/v1beta1/namespaces/shop/queue_%d", i), func(w http.ResponseWriter, _ *http.Request) {
+			mu.Lock()
+			inFlight++
+			maxInFlight = max(maxInFlight, inFlight)
+			mu.Unlock()
+
+			time.Sleep(100 * time.Millisecond)
+
+			mu.Lock()
+			inFlight--
+			mu.Unlock()
+			writeJSON(w, http.StatusOK, &externalmetricsv1beta1.ExternalMetricValueList{
+				TypeMeta: metav1.TypeMeta{Kind: "ExternalMetricValueList", APIVersion: "external.metrics.k8s.io/v1beta1"},
+			})
+		})
+	}
+
+	state, _ := gatherWeb(t, f, 2*time.Second)
+
+	for i, m := range state.Metrics {
+		if m.Error != nil {
+			t.Errorf("Metrics[%d].Error = %v", i, m.Error)
+		}
+	}
+	if maxInFlight > maxConcurrentRequests {
+		t.Errorf("%d external metric requests in flight at once, want at most %d", maxInFlight, maxConcurrentRequests)
+	}
+	if maxInFlight < 2 {
+		t.Errorf("external metric requests ran one at a time, want them concurrent")
 	}
 }

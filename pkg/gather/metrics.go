@@ -106,7 +106,7 @@ func (g *gathering) getPodsMetric(i int, selector labels.Selector) {
 
 	namespace := g.state.Namespace
 	source := fmt.Sprintf("GET %s namespaces/%s/pods/*/%s?labelSelector=%s", api.version, namespace, spec.Metric.Name, selector)
-	if !metricSelector.Empty() {
+	if metricSelector.String() != "" {
 		source += "&metricLabelSelector=" + metricSelector.String()
 	}
 
@@ -238,7 +238,7 @@ func (g *gathering) getExternalMetric(i int) {
 
 	namespace := g.state.Namespace
 	source := fmt.Sprintf("LIST %s namespaces/%s/%s", externalMetricsV1beta1, namespace, spec.Metric.Name)
-	if !metricSelector.Empty() {
+	if metricSelector.String() != "" {
 		source += "?labelSelector=" + metricSelector.String()
 	}
 

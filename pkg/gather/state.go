@@ -81,11 +81,11 @@ type Target struct {
 	// Resource is what the RESTMapper mapped the reference to.
 	Resource schema.GroupVersionResource
 	Scale    *autoscalingv1.Scale
-	// Problem classifies why Scale is nil; empty when it was read.
+	// Problem classifies why Scale is nil. It is empty when Scale was read.
 	Problem TargetProblem
 	Error   *SourceError
 	// SelectorError says why the scale's status.selector cannot select
-	// pods (empty or invalid); the controller then computes nothing.
+	// pods, such as being empty. The controller then computes nothing.
 	SelectorError string
 }
 
@@ -106,7 +106,7 @@ const (
 	// scale subresource.
 	TargetNoScaleSubresource TargetProblem = "NoScaleSubresource"
 	// TargetUnreadable: the scale GET failed for another reason, such as
-	// RBAC or a timeout; Error has the details.
+	// RBAC or a timeout. Error has the details.
 	TargetUnreadable TargetProblem = "Unreadable"
 )
 
