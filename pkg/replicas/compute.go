@@ -50,6 +50,9 @@ type computation struct {
 	res Result
 
 	conditions []autoscalingv2.HorizontalPodAutoscalerCondition
+	// history is the effective controller history, updated as the
+	// controller updates it during the reconciliation.
+	history History
 }
 
 func newComputation(in *Input) *computation {
@@ -68,6 +71,7 @@ func newComputation(in *Input) *computation {
 	for i := range hpa.Status.Conditions {
 		c.conditions = append(c.conditions, *hpa.Status.Conditions[i].DeepCopy())
 	}
+	c.history = effectiveHistory(in, c.res.CurrentReplicas)
 	return c
 }
 
@@ -127,6 +131,7 @@ func (c *computation) run() {
 			res.MetricProposal = -1
 			res.DesiredReplicas = hpa.Status.DesiredReplicas
 			res.Conditions = c.conditions
+			res.NextHistory = c.history
 			c.step("the controller stops here: it records the metrics in the status, keeps status.desiredReplicas at %d and leaves the scale target at %d replicas", hpa.Status.DesiredReplicas, current)
 			return
 		}
@@ -167,6 +172,7 @@ func (c *computation) run() {
 			c.removeCondition(autoscalingv2.ScaledToZero)
 		}
 		res.RescaleReason = rescaleReason
+		c.history = recordScaleEvent(c.history, res.Behavior, current, desired, in.Now)
 		if rescaleReason == "" {
 			// The controller derives the reason from the metric proposal
 			// before stabilization; a proposal equal to the current count
@@ -183,6 +189,7 @@ func (c *computation) run() {
 	res.Rescale = rescale
 	res.DesiredReplicas = desired
 	res.Conditions = c.conditions
+	res.NextHistory = c.history
 }
 
 func (c *computation) stepFromZero(minReplicas int32, canScaleFromZero bool) {
@@ -320,7 +327,11 @@ func metricLabel(mr *MetricResult) string {
 // clamp, and sets the AbleToScale and ScalingLimited conditions.
 func (c *computation) normalize(current, proposal, minReplicas int32) int32 {
 	in, res := c.in, &c.res
-	n := newNormalizer(in, current, minReplicas, c.hpa.Spec.MaxReplicas)
+	if !in.History.Known {
+		res.Steps = append(res.Steps, Step{Inferred: true, Text: fmt.Sprintf(
+			"no controller history is known, so it is taken as a freshly started controller's: one recommendation of %d (the current replicas) and no scale events", current)})
+	}
+	n := newNormalizer(in, c.history, current, minReplicas, c.hpa.Spec.MaxReplicas)
 
 	var out normalization
 	if res.Behavior == nil {
@@ -331,6 +342,7 @@ func (c *computation) normalize(current, proposal, minReplicas int32) int32 {
 
 	res.Steps = append(res.Steps, out.steps...)
 	res.Inferred = out.historyIsUncertain
+	c.history.Recommendations = out.recommendations
 	res.Stabilized = out.stabilized
 	res.StabilizationReason = out.stabilizedReason
 	res.LimitReason = out.limitReason

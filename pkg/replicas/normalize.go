@@ -28,46 +28,33 @@ type normalization struct {
 	steps              []Step
 	usedHistory        bool
 	historyIsUncertain bool
+
+	// recommendations is the recommendation history after the controller
+	// records this proposal.
+	recommendations []TimestampedRecommendation
 }
 
-// normalizer holds what both normalizations read.
+// normalizer holds what both normalizations read. history is the
+// effective history (see effectiveHistory), which it does not modify.
 type normalizer struct {
 	now      time.Time
 	current  int32
 	min      int32
 	max      int32
 	history  History
-	recs     []TimestampedRecommendation
 	inferred bool
 	out      normalization
 }
 
-func newNormalizer(in *Input, current, minReplicas, maxReplicas int32) *normalizer {
-	n := &normalizer{
+func newNormalizer(in *Input, history History, current, minReplicas, maxReplicas int32) *normalizer {
+	return &normalizer{
 		now:      in.Now,
 		current:  current,
 		min:      minReplicas,
 		max:      maxReplicas,
-		inferred: !in.History.Known || in.History.Inferred,
+		history:  history,
+		inferred: history.Inferred,
 	}
-	// Without known history, recorded lists are not trusted: a freshly
-	// started controller has neither recommendations nor scale events.
-	if in.History.Known {
-		n.history = in.History
-		n.recs = in.History.Recommendations
-	}
-
-	// The controller records the current replica count as the first
-	// recommendation of an HPA it has no history for, at the start of the
-	// reconciliation and so just before it stabilizes. One nanosecond
-	// before Now reproduces that order, which matters for a window of 0.
-	if len(n.recs) == 0 {
-		n.recs = []TimestampedRecommendation{{Recommendation: current, Timestamp: n.now.Add(-time.Nanosecond)}}
-		if !in.History.Known {
-			n.step(fmt.Sprintf("no controller history is known, so the history is taken as a freshly started controller's: one recommendation of %d (the current replicas) and no scale events", current))
-		}
-	}
-	return n
 }
 
 func (n *normalizer) step(text string) {
@@ -91,8 +78,10 @@ func (n *normalizer) normalizeWithoutBehavior(proposal int32, window time.Durati
 	cutoff := n.now.Add(-window)
 	stabilized := proposal
 	var inWindow []string
-	for _, rec := range n.recs {
+	oldIndex := -1
+	for i, rec := range n.history.Recommendations {
 		if rec.Timestamp.Before(cutoff) {
+			oldIndex = i
 			continue
 		}
 		inWindow = append(inWindow, n.describeRec(rec))
@@ -101,6 +90,7 @@ func (n *normalizer) normalizeWithoutBehavior(proposal int32, window time.Durati
 		}
 	}
 	n.out.stabilized = stabilized
+	n.out.recommendations = recordRecommendation(n.history.Recommendations, oldIndex, proposal, n.now)
 	n.historyStep(fmt.Sprintf("downscale stabilization window %s: recommendations in the window %s; the highest of them and the proposal %d is %d",
 		formatDuration(window), listOrNone(inWindow), proposal, stabilized))
 
@@ -175,7 +165,11 @@ func (n *normalizer) stabilizeWithBehavior(proposal int32, behavior *autoscaling
 
 	upRecommendation, downRecommendation := proposal, proposal
 	var upList, downList []string
-	for _, rec := range n.recs {
+	oldIndex := -1
+	for i, rec := range n.history.Recommendations {
+		if rec.Timestamp.Before(upCutoff) && rec.Timestamp.Before(downCutoff) {
+			oldIndex = i
+		}
 		if rec.Timestamp.After(upCutoff) {
 			upRecommendation = min(rec.Recommendation, upRecommendation)
 			upList = append(upList, n.describeRec(rec))
@@ -185,6 +179,8 @@ func (n *normalizer) stabilizeWithBehavior(proposal int32, behavior *autoscaling
 			downList = append(downList, n.describeRec(rec))
 		}
 	}
+
+	n.out.recommendations = recordRecommendation(n.history.Recommendations, oldIndex, proposal, n.now)
 
 	recommendation := n.current
 	if recommendation < upRecommendation {

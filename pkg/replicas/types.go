@@ -85,6 +85,10 @@ type TimestampedRecommendation struct {
 type ScaleEvent struct {
 	Change    int32
 	Timestamp time.Time
+	// Outdated marks an event the controller found older than the longest
+	// policy period; the next event of that direction overwrites it. The
+	// mark does not change how the event counts in a policy period.
+	Outdated bool
 }
 
 // History is the controller's in-memory state for one HPA. No client can read
@@ -263,4 +267,10 @@ type Result struct {
 	Steps []Step
 	// Inferred is true when the result depends on reconstructed history.
 	Inferred bool
+
+	// NextHistory is the controller's history after this reconciliation:
+	// the recommendation and scale event it records. Passing it as the
+	// History of the next Compute call chains reconciliations as the
+	// controller does; Compute never modifies Input.History itself.
+	NextHistory History
 }
