@@ -50,10 +50,10 @@ func (p *printer) pods(e *v1alpha1.Explanation) {
 		return
 	}
 
-	shown := rows[:min(len(rows), maxPodRows)]
-	p.table(p.podTable(shown, perPod))
+	tableRows := rows[:min(len(rows), maxPodRows)]
+	p.table(p.podTable(tableRows, perPod))
 
-	if hidden := len(rows) - len(shown); hidden > 0 {
+	if hidden := len(rows) - len(tableRows); hidden > 0 {
 		p.line("  " + p.styled(&p.pal.faint, "… and "+plural(hidden, "more pod")+" (use -o json for all)"))
 	}
 	p.foreignPods(rows, &e.Target)
