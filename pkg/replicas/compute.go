@@ -13,8 +13,8 @@ import (
 // Compute recomputes one reconciliation of the HPA controller
 // (reconcileAutoscaler in kube-controller-manager v1.37) without its writes.
 // It assumes the scale subresource was read and that updating it succeeds.
-// Compute does not modify in; it reads in.History as of in.Now and does not
-// append the new recommendation to it.
+// Compute does not modify in. It reads in.History as of in.Now and returns
+// the updated history in Result.NextHistory.
 func Compute(in Input) Result {
 	if err := validateInput(&in); err != nil {
 		return Result{Error: err.Error()}
@@ -35,6 +35,11 @@ func validateInput(in *Input) error {
 	if len(in.HPA.Spec.Metrics) == 0 {
 		return fmt.Errorf("HPA %s/%s has no spec.metrics; the API server defaults an empty list to a cpu Utilization target of 80%%, so pass the HPA as read from the API server",
 			in.HPA.Namespace, in.HPA.Name)
+	}
+	for i, pod := range in.Pods {
+		if pod == nil {
+			return fmt.Errorf("input pod %d is nil; pass only the pods the scale's selector matches", i)
+		}
 	}
 	if len(in.Metrics) != len(in.HPA.Spec.Metrics) {
 		return fmt.Errorf("input has %d fetched metrics for the %d entries of spec.metrics of HPA %s/%s; pass one MetricInput per entry, in order",
@@ -175,7 +180,7 @@ func (c *computation) run() {
 		c.history = recordScaleEvent(c.history, res.Behavior, current, desired, in.Now)
 		if rescaleReason == "" {
 			// The controller derives the reason from the metric proposal
-			// before stabilization; a proposal equal to the current count
+			// before stabilization. A proposal equal to the current count
 			// leaves it empty even when stabilization then changes the count.
 			c.step("the controller scales the target from %d to %d replicas; its event gives an empty reason because the metrics proposed the current count", current, desired)
 		} else {
@@ -212,7 +217,7 @@ func (c *computation) stepDisabled(objectOrExternal bool) {
 }
 
 // computeMetrics computes every metric and combines the proposals as the
-// controller does: the largest valid proposal wins; invalid metrics block
+// controller does. The largest valid proposal wins. Invalid metrics block
 // the decision when all are invalid or when the valid ones propose fewer
 // replicas than spec.replicas.
 func (c *computation) computeMetrics() (int32, string, error) {
@@ -294,8 +299,8 @@ func (c *computation) computeMetrics() (int32, string, error) {
 // checkSelector validates the scale's status.selector as the controller
 // does before it computes any metric.
 // NOTE: the controller also rejects a selector whose pods another HPA
-// already targets (AmbiguousSelector); that needs the other HPAs, so
-// Compute does not check it.
+// already targets (AmbiguousSelector). That check needs the other HPAs, so
+// Compute does not make it.
 func (c *computation) checkSelector() error {
 	selector := c.in.Selector
 	if selector == "" {

@@ -104,6 +104,7 @@ func TestComputeInputErrors(t *testing.T) {
 		{"zero time", Input{HPA: hpa, Metrics: []MetricInput{{}}}, "set Input.Now"},
 		{"metric count mismatch", Input{HPA: hpa, Now: now}, "input has 0 fetched metrics for the 1 entries"},
 		{"no spec.metrics", Input{HPA: newHPA(1, 10), Now: now}, "has no spec.metrics"},
+		{"nil pod", Input{HPA: hpa, Now: now, Pods: []*corev1.Pod{nil}, Metrics: []MetricInput{{}}}, "input pod 0 is nil"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -571,7 +571,7 @@ func TestSelectorAndSpecErrors(t *testing.T) {
 
 	t.Run("type without its source", func(t *testing.T) {
 		res := Compute(newInput(newHPA(1, 10, autoscalingv2.MetricSpec{Type: autoscalingv2.ResourceMetricSourceType}), 3, podList(3), MetricInput{}))
-		if res.Metrics[0].Valid || !strings.Contains(res.Metrics[0].Err, "has no resource field") {
+		if res.Metrics[0].Valid || !strings.Contains(res.Metrics[0].Err, "requires spec.metrics[].resource") {
 			t.Errorf("error %q, want one naming the missing resource field", res.Metrics[0].Err)
 		}
 	})

@@ -123,10 +123,10 @@ func (c *metricContext) computeMetric(spec autoscalingv2.MetricSpec, mi MetricIn
 }
 
 // missingSource reports a metric whose source field for its type is nil.
-// NOTE: the controller dereferences the field and panics; the API server's
+// NOTE: the controller dereferences the field and panics. The API server's
 // validation rejects such an HPA, so only hand-written input gets here.
 func missingSource(spec autoscalingv2.MetricSpec, field, reason string) metricOutcome {
-	err := fmt.Errorf("metric of type %s has no %s field; set spec.metrics[].%s", spec.Type, field, field)
+	err := fmt.Errorf("invalid metric: type %s requires spec.metrics[].%s, which is missing", spec.Type, field)
 	return failed(reason, err, err)
 }
 
@@ -191,7 +191,7 @@ func (c *metricContext) computePods(src *autoscalingv2.PodsMetricSource, mi Metr
 		return failed("FailedGetPodsMetric", err, err)
 	}
 	if src.Target.AverageValue == nil {
-		// NOTE: the controller dereferences the nil target and panics; API
+		// NOTE: the controller dereferences the nil target and panics. API
 		// validation requires averageValue for Pods metrics.
 		err := errors.New("invalid pods metric source: no average value target was set")
 		mr.Steps = append(mr.Steps, err.Error())

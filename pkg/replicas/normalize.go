@@ -250,7 +250,7 @@ func (n *normalizer) applyPolicies(desired int32, behavior *autoscalingv2.Horizo
 
 // scaleUpLimit returns the highest replica count the scale-up policies allow
 // now. With selectPolicy Max the most permissive policy wins, with Min the
-// most restrictive; Disabled allows no scale-up.
+// most restrictive. Disabled allows no scale-up.
 func (n *normalizer) scaleUpLimit(rules *autoscalingv2.HPAScalingRules) int32 {
 	if *rules.SelectPolicy == autoscalingv2.DisabledPolicySelect {
 		n.step(fmt.Sprintf("scale-up selectPolicy is Disabled, so the limit is the current %d replicas", n.current))
@@ -285,7 +285,7 @@ func (n *normalizer) scaleUpLimit(rules *autoscalingv2.HPAScalingRules) int32 {
 
 // scaleDownLimit returns the lowest replica count the scale-down policies
 // allow now. With selectPolicy Max the most permissive policy (the lowest
-// count) wins, with Min the most restrictive; Disabled allows no scale-down.
+// count) wins, with Min the most restrictive. Disabled allows no scale-down.
 func (n *normalizer) scaleDownLimit(rules *autoscalingv2.HPAScalingRules) int32 {
 	if *rules.SelectPolicy == autoscalingv2.DisabledPolicySelect {
 		n.step(fmt.Sprintf("scale-down selectPolicy is Disabled, so the limit is the current %d replicas", n.current))

@@ -105,7 +105,7 @@ func (c *metricContext) objectPerPod(total, target int64, mr *MetricResult) (int
 
 // usageRatioReplicas turns an Object or External Value target's usage ratio
 // into a proposal. From zero replicas the proposal is ceil(usage ratio), so
-// that the HPA can scale to and from zero; otherwise the ratio scales the
+// that the HPA can scale to and from zero. Otherwise the ratio scales the
 // number of Running and Ready pods.
 func (c *metricContext) usageRatioReplicas(current int32, usageRatio float64, mr *MetricResult) (int32, error) {
 	mr.UsageRatio, mr.RebalancedRatio = usageRatio, usageRatio

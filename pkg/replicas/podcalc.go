@@ -29,8 +29,8 @@ type podTarget struct {
 	targetValue int64
 }
 
-// podOutcome is what the controller writes to the metric status: the
-// average over the pods before rebalancing.
+// podOutcome is the proposal and the values the controller writes to the
+// metric status, which are averages before rebalancing.
 type podOutcome struct {
 	replicas int32
 	// utilization is the current utilization in percent, for Utilization
@@ -81,8 +81,8 @@ func (c *podCalc) run(samples PodMetricsInfo) (podOutcome, error) {
 	c.mr.ReadyPodCount = groups.readyCount
 	c.stepGroups(groups)
 
-	// Ignored and unready pods leave the average; samples for pods outside
-	// the pod list stay in it.
+	// Ignored and unready pods leave the average, but samples for pods
+	// outside the pod list stay in it.
 	values := make(map[string]int64, len(samples))
 	for name, s := range samples {
 		values[name] = s.Value

@@ -38,8 +38,8 @@ func wantPod(t *testing.T, mr MetricResult, name string, state PodState, counted
 	}
 }
 
-// All cases use a cpu Utilization target of 50% and pods requesting 1 cpu
-// unless they say otherwise.
+// Unless a case states otherwise, it uses a cpu Utilization target of 50%
+// and pods requesting 1 cpu.
 func TestPodGroupsAndRebalancing(t *testing.T) {
 	cpu50 := resourceUtilization(corev1.ResourceCPU, 50)
 	cases := []metricCase{

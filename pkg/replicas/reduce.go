@@ -19,9 +19,9 @@ const customMetricDefaultWindow = time.Minute
 // ResourcePodMetrics reduces a metrics.k8s.io PodMetricsList the way the
 // controller's metrics client does, for a Resource metric (container empty)
 // or a ContainerResource metric. For a Resource metric each pod's value is
-// the sum over its containers; a pod without containers, or with a
+// the sum over its containers. A pod without containers, or with a
 // container lacking the resource, is dropped and so counts as missing. For a
-// ContainerResource metric the value is the named container's; a pod
+// ContainerResource metric the value is the named container's, and a pod
 // without that container or without the resource in it is dropped. The
 // timestamp is the first item's, even when that item is dropped.
 func ResourcePodMetrics(list *metricsv1beta1.PodMetricsList, name corev1.ResourceName, container string) (PodMetricsInfo, time.Time, error) {
@@ -95,8 +95,8 @@ func CustomPodMetrics(list *custommetricsv1beta2.MetricValueList) (PodMetricsInf
 	return res, list.Items[0].Timestamp.Time, nil
 }
 
-// ObjectValue reduces the custom.metrics.k8s.io answer for an Object metric
-// to its value in milli-units and its timestamp. Like the client library the
+// ObjectValue reduces the custom.metrics.k8s.io MetricValueList for an
+// Object metric to its value in milli-units and its timestamp. Like the client library the
 // controller uses, it requires exactly one item.
 func ObjectValue(list *custommetricsv1beta2.MetricValueList) (int64, time.Time, error) {
 	n := 0
@@ -113,7 +113,7 @@ func ObjectValue(list *custommetricsv1beta2.MetricValueList) (int64, time.Time, 
 
 // ExternalValues reduces an external.metrics.k8s.io ExternalMetricValueList
 // to its values in milli-units, in order, and the first item's timestamp.
-// Put the values in MetricInput.ExternalValues; Compute sums them.
+// Put the values in MetricInput.ExternalValues, and Compute sums them.
 func ExternalValues(list *externalmetricsv1beta1.ExternalMetricValueList) ([]int64, time.Time, error) {
 	if list == nil || len(list.Items) == 0 {
 		return nil, time.Time{}, errors.New("no metrics returned from external metrics API")

@@ -158,8 +158,9 @@ func maxResources(list, other corev1.ResourceList) {
 	}
 }
 
-// quantityFormat is how the controller formats a resource's average value
-// in the HPA status: binary suffixes for memory, decimal otherwise.
+// quantityFormat returns the format the controller uses for a resource's
+// average value in the HPA status: binary suffixes for memory, decimal
+// otherwise.
 func quantityFormat(name corev1.ResourceName) resource.Format {
 	if name == corev1.ResourceMemory {
 		return resource.BinarySI

@@ -86,7 +86,7 @@ type ScaleEvent struct {
 	Change    int32
 	Timestamp time.Time
 	// Outdated marks an event the controller found older than the longest
-	// policy period; the next event of that direction overwrites it. The
+	// policy period, so the next event of that direction overwrites it. The
 	// mark does not change how the event counts in a policy period.
 	Outdated bool
 }
@@ -213,7 +213,7 @@ type Tolerances struct {
 // Result is the recomputed decision.
 type Result struct {
 	// Error is set when the Input itself is unusable, for example without
-	// an HPA; nothing else in the Result is then filled.
+	// an HPA. Nothing else in the Result is then filled.
 	Error string
 
 	CurrentReplicas int32
@@ -221,8 +221,8 @@ type Result struct {
 	MaxReplicas     int32
 	Tolerances      Tolerances
 	// Behavior is spec.behavior after the API server's defaulting and the
-	// controller's scale-down stabilization window default; nil when the HPA
-	// has no behavior.
+	// controller's scale-down stabilization window default, or nil when the
+	// HPA has no behavior.
 	Behavior *autoscalingv2.HorizontalPodAutoscalerBehavior
 
 	Metrics []MetricResult
@@ -244,7 +244,9 @@ type Result struct {
 	MetricsError string
 
 	// RescaleReason is the reason the controller writes into a
-	// SuccessfulRescale event; empty when Rescale is false.
+	// SuccessfulRescale event. It is empty when Rescale is false, and also
+	// when the controller writes an empty reason because only stabilization
+	// moved the count away from a metric proposal equal to it.
 	RescaleReason string
 
 	// Stabilized is the recommendation after the stabilization window;
@@ -271,6 +273,6 @@ type Result struct {
 	// NextHistory is the controller's history after this reconciliation:
 	// the recommendation and scale event it records. Passing it as the
 	// History of the next Compute call chains reconciliations as the
-	// controller does; Compute never modifies Input.History itself.
+	// controller does. Compute never modifies Input.History itself.
 	NextHistory History
 }

@@ -2,10 +2,10 @@ package replicas
 
 // The cases in this file re-express scenarios from the upstream replica
 // calculator tests (pkg/controller/podautoscaler/replica_calculator_test.go
-// in kubernetes v1.37.2) with this package's inputs: pods named test-pod-N
-// with two containers, samples reduced from API lists by this package's
-// reduction helpers, a 2 minute CPU initialization period and a 10 second
-// initial readiness delay, as the upstream tests configure.
+// in kubernetes v1.37.2) with this package's inputs. Pods are named
+// test-pod-N and have two containers. The reduction helpers turn API lists
+// into samples. As upstream configures its tests, the CPU initialization
+// period is 2 minutes and the initial readiness delay 10 seconds.
 
 import (
 	"fmt"
@@ -96,8 +96,8 @@ func (f calcFixture) pods() []*corev1.Pod {
 	return pods
 }
 
-// resourceList builds the metrics.k8s.io answer: zero timestamp, one-minute
-// window, as in the upstream fixture.
+// resourceList builds the metrics.k8s.io PodMetricsList with a zero
+// timestamp and a one-minute window, as the upstream fixture does.
 func (f calcFixture) resourceList() *metricsv1beta1.PodMetricsList {
 	list := &metricsv1beta1.PodMetricsList{}
 	for i, levels := range f.levels {
@@ -358,7 +358,8 @@ func TestUpstreamComputedTolerance(t *testing.T) {
 	}
 }
 
-// customList builds a custom metrics answer for test-pod-0, test-pod-1, ...
+// customList builds a custom metrics MetricValueList for test-pod-0,
+// test-pod-1, ...
 func customList(levels ...int64) *custommetricsv1beta2.MetricValueList {
 	list := &custommetricsv1beta2.MetricValueList{}
 	for i, l := range levels {

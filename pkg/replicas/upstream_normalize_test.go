@@ -5,8 +5,8 @@ package replicas
 // TestNormalizeDesiredReplicas, TestScalingWithRules,
 // TestNormalizeDesiredReplicasWithBehavior and the scaling-rule limit tests
 // in pkg/controller/podautoscaler/horizontal_test.go, kubernetes v1.37.2).
-// Upstream calls the normalization functions directly; here an Object
-// metric with an AverageValue target of 1 produces the wanted proposal,
+// Upstream calls the normalization functions directly. Here an Object
+// metric with an AverageValue target of 1 produces the expected proposal,
 // because its proposal is ceil(value / target) whatever the pods are.
 
 import (
@@ -110,9 +110,9 @@ func rules(pods, podsPeriod, percent, percentPeriod, window int32) *autoscalingv
 }
 
 // spreadEvents spreads events over the last 120 seconds the way the
-// upstream tests' generator does: the window is cut into one segment per
-// event, each event sits at its segment's centre, oldest first, and the
-// offset is truncated to whole seconds.
+// upstream tests' generator does. It cuts the window into one segment per
+// event and puts each event, oldest first, at its segment's centre,
+// truncated to whole seconds.
 func spreadEvents(changes ...int32) []ScaleEvent {
 	const period = 120.0
 	segment := period / float64(len(changes))
