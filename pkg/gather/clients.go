@@ -169,6 +169,12 @@ func (c *Clients) customMetricsClient(version schema.GroupVersion) (custommetric
 // v0.37.2 retries a request up to ten times when a 429 or 5xx response
 // carries it, sleeping in between, but a diagnosis must report the first
 // response.
+//
+// NOTE: client-go also retries a GET after a connection reset or an
+// unexpected EOF, about once a second. The HPA GET and list turn that off,
+// but for the other requests only the request's context bounds those
+// retries, so a server that starts resetting connections mid-run costs up
+// to RequestTimeout.
 type noRetryAfterTransport struct {
 	next http.RoundTripper
 }

@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
 )
 
 // NotFoundError reports that the HPA does not exist.
@@ -66,9 +67,10 @@ func (e *UnreachableError) Unwrap() error {
 	return e.Err
 }
 
-// isUnreachable reports whether err means no connection to the server could
-// be made: dial failures (refused, no route, DNS, dial timeout) and TLS
-// handshake or certificate failures.
+// isUnreachable reports whether err means the server could not be talked
+// to: dial failures (refused, no route, DNS, dial timeout), a connection
+// closed or reset before any response, and TLS handshake or certificate
+// failures.
 func isUnreachable(err error) bool {
 	if err == nil {
 		return false
@@ -87,6 +89,9 @@ func isUnreachable(err error) bool {
 		return true
 	}
 	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH) {
+		return true
+	}
+	if utilnet.IsConnectionReset(err) || utilnet.IsProbableEOF(err) {
 		return true
 	}
 

@@ -171,10 +171,25 @@ func callBounded[T any](ctx context.Context, f func() (T, error)) (T, error) {
 	}
 }
 
+// getHPA reads the HPA with client-go's retries turned off, because this
+// request decides whether the server is reachable at all and must fail
+// after one attempt.
 func (g *gathering) getHPA() (*autoscalingv2.HorizontalPodAutoscaler, error) {
 	ctx, done := g.begin()
 	defer done()
-	return g.c.autoscaling.HorizontalPodAutoscalers(g.state.Namespace).Get(ctx, g.state.Name, metav1.GetOptions{})
+
+	hpa := &autoscalingv2.HorizontalPodAutoscaler{}
+	err := g.c.autoscaling.RESTClient().Get().
+		Namespace(g.state.Namespace).
+		Resource("horizontalpodautoscalers").
+		Name(g.state.Name).
+		MaxRetries(0).
+		Do(ctx).
+		Into(hpa)
+	if err != nil {
+		return nil, err
+	}
+	return hpa, nil
 }
 
 // failHPA turns a failed HPA GET into Gather's result.
@@ -222,12 +237,20 @@ func statusMessage(err error) string {
 	return err.Error()
 }
 
-// listHPAs fills NamespaceHPAs and returns the request's error.
+// listHPAs fills NamespaceHPAs and returns the request's error. Like
+// getHPA, it makes one attempt, because GatherFor uses it to decide whether
+// the server is reachable.
 func (g *gathering) listHPAs() error {
 	ctx, done := g.begin()
 	defer done()
 
-	list, err := g.c.autoscaling.HorizontalPodAutoscalers(g.state.Namespace).List(ctx, metav1.ListOptions{})
+	list := &autoscalingv2.HorizontalPodAutoscalerList{}
+	err := g.c.autoscaling.RESTClient().Get().
+		Namespace(g.state.Namespace).
+		Resource("horizontalpodautoscalers").
+		MaxRetries(0).
+		Do(ctx).
+		Into(list)
 	if err != nil {
 		g.state.NamespaceHPAsError = newSourceError("LIST autoscaling/v2 namespaces/"+g.state.Namespace+"/horizontalpodautoscalers", err)
 		return err

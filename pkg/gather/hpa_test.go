@@ -288,3 +288,44 @@ func TestEditDistance(t *testing.T) {
 		}
 	}
 }
+
+// A listener that accepts and closes each connection stands for a load
+// balancer with no healthy API server behind it.
+func TestGatherClosingServerFailsFast(t *testing.T) {
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	t.Cleanup(func() { listener.Close() })
+	go func() {
+		for {
+			conn, err := listener.Accept()
+			if err != nil {
+				return
+			}
+			conn.Close()
+		}
+	}()
+
+	counter := NewRequestCounter()
+	clients, err := NewClients(configFlagsFor(t, "http://"+listener.Addr().String(), counter, ""), counter, Options{RequestTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatalf("NewClients: %v", err)
+	}
+
+	start := time.Now()
+	_, err = clients.Gather(context.Background(), testNamespace, "web")
+	elapsed := time.Since(start)
+
+	var unreachable *UnreachableError
+	if !errors.As(err, &unreachable) {
+		t.Fatalf("Gather error = %v, want *UnreachableError", err)
+	}
+	if elapsed > time.Second {
+		t.Errorf("Gather took %v against a server that closes connections, want under 1s", elapsed)
+	}
+	if got := requestsTo(counter, hpaPath); got != 1 {
+		t.Errorf("HPA GET attempted %d times, want 1: %v", got, counter.Requests())
+	}
+	requireNoRepeats(t, counter)
+}

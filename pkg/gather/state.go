@@ -84,8 +84,9 @@ type Target struct {
 	// Problem classifies why Scale is nil. It is empty when Scale was read.
 	Problem TargetProblem
 	Error   *SourceError
-	// SelectorError says why the scale's status.selector cannot select
-	// pods, such as being empty. The controller then computes nothing.
+	// SelectorError is the reason the scale's status.selector cannot
+	// select pods, such as being empty. The controller then computes
+	// nothing.
 	SelectorError string
 }
 
@@ -138,9 +139,9 @@ type Metric struct {
 	UnselectedError *SourceError
 
 	Error *SourceError
-	// Skipped says why nothing was fetched for a per-pod metric although
-	// no request failed, for example because the scale target has no
-	// selector.
+	// Skipped is the reason nothing was fetched for a per-pod metric
+	// although no request for it failed, for example because the scale
+	// target has no selector.
 	Skipped string
 }
 

@@ -142,7 +142,7 @@ func (g *gathering) getScale(resource schema.GroupResource, name string) (*autos
 	return g.c.scales.Scales(g.state.Namespace).Get(ctx, resource, name, metav1.GetOptions{})
 }
 
-// classifyMissingScale tells "the target does not exist" apart from "the
+// classifyMissingScale distinguishes "the target does not exist" from "the
 // target's kind has no scale subresource" after the scale GET returned 404,
 // by reading the object's metadata.
 func (g *gathering) classifyMissingScale(resource schema.GroupVersionResource) {
@@ -165,7 +165,9 @@ func (g *gathering) classifyMissingScale(resource schema.GroupVersionResource) {
 }
 
 // parseSelector checks the scale's status.selector as the controller does
-// and returns it parsed, or nil with Target.SelectorError set.
+// and returns it parsed, or nil with Target.SelectorError set. The scale
+// client already rejects a selector that does not parse, so in practice
+// only the empty selector reaches the error here.
 func (g *gathering) parseSelector(scale *autoscalingv1.Scale) labels.Selector {
 	if scale.Status.Selector == "" {
 		g.state.Target.SelectorError = "the scale subresource's status.selector is empty"
