@@ -27,22 +27,22 @@ func Compute(in Input) Result {
 // validateInput rejects input that the controller could never see.
 func validateInput(in *Input) error {
 	if in.HPA == nil {
-		return errors.New("input has no HPA; pass the HorizontalPodAutoscaler as read from the API server")
+		return errors.New("input has no HPA (set Input.HPA to the HorizontalPodAutoscaler as read from the API server)")
 	}
 	if in.Now.IsZero() {
-		return errors.New("input has no evaluation time; set Input.Now")
+		return errors.New("input has no evaluation time (set Input.Now)")
 	}
 	if len(in.HPA.Spec.Metrics) == 0 {
-		return fmt.Errorf("HPA %s/%s has no spec.metrics; the API server defaults an empty list to a cpu Utilization target of 80%%, so pass the HPA as read from the API server",
+		return fmt.Errorf("HPA %s/%s has no spec.metrics, which the API server would default to a cpu Utilization target of 80%% (pass the HPA as read from the API server)",
 			in.HPA.Namespace, in.HPA.Name)
 	}
 	for i, pod := range in.Pods {
 		if pod == nil {
-			return fmt.Errorf("input pod %d is nil; pass only the pods the scale's selector matches", i)
+			return fmt.Errorf("input pod %d is nil (pass only the pods the scale's selector matches)", i)
 		}
 	}
 	if len(in.Metrics) != len(in.HPA.Spec.Metrics) {
-		return fmt.Errorf("input has %d fetched metrics for the %d entries of spec.metrics of HPA %s/%s; pass one MetricInput per entry, in order",
+		return fmt.Errorf("input has %d fetched metrics for the %d entries of spec.metrics of HPA %s/%s (pass one MetricInput per entry, in order)",
 			len(in.Metrics), len(in.HPA.Spec.Metrics), in.HPA.Namespace, in.HPA.Name)
 	}
 	return nil

@@ -101,7 +101,7 @@ func TestComputeInputErrors(t *testing.T) {
 		want string
 	}{
 		{"nil HPA", Input{Now: now}, "input has no HPA"},
-		{"zero time", Input{HPA: hpa, Metrics: []MetricInput{{}}}, "set Input.Now"},
+		{"zero time", Input{HPA: hpa, Metrics: []MetricInput{{}}}, "(set Input.Now)"},
 		{"metric count mismatch", Input{HPA: hpa, Now: now}, "input has 0 fetched metrics for the 1 entries"},
 		{"no spec.metrics", Input{HPA: newHPA(1, 10), Now: now}, "has no spec.metrics"},
 		{"nil pod", Input{HPA: hpa, Now: now, Pods: []*corev1.Pod{nil}, Metrics: []MetricInput{{}}}, "input pod 0 is nil"},
