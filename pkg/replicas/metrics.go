@@ -132,7 +132,7 @@ func missingSource(spec autoscalingv2.MetricSpec, field, reason string) metricOu
 
 // computeResource handles Resource and ContainerResource metrics and
 // returns the current value for the metric status. An AverageValue target
-// wins over AverageUtilization whatever target.type says, as in the
+// wins over AverageUtilization whatever target.type is, as in the
 // controller.
 func (c *metricContext) computeResource(target autoscalingv2.MetricTarget, name corev1.ResourceName, container string, sourceType autoscalingv2.MetricSourceType, mi MetricInput, mr *MetricResult) (metricOutcome, autoscalingv2.MetricValueStatus) {
 	var none autoscalingv2.MetricValueStatus

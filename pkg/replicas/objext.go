@@ -156,7 +156,7 @@ func podReady(pod *corev1.Pod) bool {
 }
 
 // computeExternal handles External metrics. An AverageValue target wins
-// over a Value target whatever target.type says, as in the controller.
+// over a Value target whatever target.type is, as in the controller.
 func (c *metricContext) computeExternal(src *autoscalingv2.ExternalMetricSource, mi MetricInput, mr *MetricResult) metricOutcome {
 	target := src.Target
 	mr.Description = fmt.Sprintf("external metric %s(%+v)", src.Metric.Name, src.Metric.Selector)

@@ -19,9 +19,10 @@ type podGroups struct {
 // groupPods sorts the pods the way the controller does before averaging:
 // deleting and Failed pods are ignored, Pending pods are unready, pods
 // without a sample are missing. For cpu, a pod is also unready when its
-// sample may still reflect start-up: within the CPU initialization period
-// until it is ready and one metric window has passed since the Ready
-// transition, and after that period while it has never been ready.
+// sample may still reflect start-up. Inside the CPU initialization period
+// that holds until the pod is ready and one metric window has passed since
+// the Ready transition. After the period it holds while the pod has never
+// been ready.
 //
 // It returns one PodResult per pod, in the order of pods, with the state and
 // the reason.
