@@ -91,7 +91,10 @@ func isUnreachable(err error) bool {
 	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH) {
 		return true
 	}
-	if utilnet.IsConnectionReset(err) || utilnet.IsProbableEOF(err) {
+	// net/http does not export the error for a connection the server
+	// closed before responding, so only its message identifies it.
+	if utilnet.IsConnectionReset(err) || utilnet.IsProbableEOF(err) ||
+		strings.Contains(err.Error(), "http: server closed idle connection") {
 		return true
 	}
 

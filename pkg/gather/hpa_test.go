@@ -314,12 +314,12 @@ func TestGatherClosingServerFailsFast(t *testing.T) {
 	}
 
 	start := time.Now()
-	_, err = clients.Gather(context.Background(), testNamespace, "web")
+	state, err := clients.Gather(context.Background(), testNamespace, "web")
 	elapsed := time.Since(start)
 
 	var unreachable *UnreachableError
 	if !errors.As(err, &unreachable) {
-		t.Fatalf("Gather error = %v, want *UnreachableError", err)
+		t.Fatalf("Gather error = %v (state %+v), want *UnreachableError", err, state)
 	}
 	if elapsed > time.Second {
 		t.Errorf("Gather took %v against a server that closes connections, want under 1s", elapsed)
