@@ -17,9 +17,10 @@ import (
 const hpaResource = "horizontalpodautoscalers.autoscaling"
 
 // Gather reads the HPA namespace/name and everything the HPA controller
-// reads to decide on it. It returns *NotFoundError, *ForbiddenError or
-// *UnreachableError when the HPA itself cannot be read for those reasons.
-// Every other failure is recorded as a SourceError in the State.
+// reads to decide on it. When the HPA itself cannot be read it returns
+// *NotFoundError, *ForbiddenError, *UnreachableError, or a *SourceError for
+// any other failure, such as a timeout. Once the HPA is read, every failure
+// is recorded as a SourceError in the State, and State.HPA is never nil.
 func (c *Clients) Gather(ctx context.Context, namespace, name string) (*State, error) {
 	if namespace == "" || name == "" {
 		return nil, fmt.Errorf("both the namespace and the name of the HPA are required, got namespace %q and name %q", namespace, name)
@@ -212,10 +213,8 @@ func (g *gathering) failHPA(err error, listed <-chan struct{}) (*State, error) {
 	}
 
 	// A timeout, a 5xx or a 404 for the whole autoscaling/v2 API leaves
-	// nothing to gather, but the caller may still report the cause.
-	g.state.HPAError = newSourceError(fmt.Sprintf("GET autoscaling/v2 namespaces/%s/horizontalpodautoscalers/%s", namespace, name), err)
-	<-listed
-	return g.finish(), nil
+	// nothing to explain either.
+	return nil, newSourceError(fmt.Sprintf("GET autoscaling/v2 namespaces/%s/horizontalpodautoscalers/%s", namespace, name), err)
 }
 
 // isObjectNotFound distinguishes a missing object from a 404 for the whole

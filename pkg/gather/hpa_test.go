@@ -49,11 +49,16 @@ func TestGatherWholeAPINotFound(t *testing.T) {
 
 	state, err := clients.Gather(context.Background(), testNamespace, "web")
 
-	if err != nil {
-		t.Fatalf("Gather error = %v, want a State with HPAError", err)
+	var source *SourceError
+	if !errors.As(err, &source) || state != nil {
+		t.Fatalf("Gather = %v, %v; want no State and a *SourceError", state, err)
 	}
-	if state.HPA != nil || state.HPAError == nil || state.HPAError.Code != http.StatusNotFound {
-		t.Errorf("HPA = %v, HPAError = %+v; want no HPA and a 404", state.HPA, state.HPAError)
+	var notFound *NotFoundError
+	if errors.As(err, &notFound) {
+		t.Errorf("Gather error is a *NotFoundError for a missing API path")
+	}
+	if source.Code != http.StatusNotFound {
+		t.Errorf("SourceError.Code = %d, want 404", source.Code)
 	}
 }
 
@@ -82,19 +87,38 @@ func TestGatherHPAServerError(t *testing.T) {
 	f.fail(hpaPath, http.StatusInternalServerError, metav1.StatusReasonInternalError, "etcdserver: request timed out")
 	clients, counter := newTestClients(t, f, 2*time.Second)
 
-	state, err := clients.Gather(context.Background(), testNamespace, "web")
+	_, err := clients.Gather(context.Background(), testNamespace, "web")
 
-	if err != nil {
-		t.Fatalf("Gather error = %v, want a State with HPAError", err)
+	var source *SourceError
+	if !errors.As(err, &source) {
+		t.Fatalf("Gather error = %v, want *SourceError", err)
 	}
-	if state.HPAError == nil || state.HPAError.Code != http.StatusInternalServerError || state.HPAError.Message != "etcdserver: request timed out" {
-		t.Errorf("HPAError = %+v, want the 500 and its message", state.HPAError)
+	if source.Code != http.StatusInternalServerError || source.Message != "etcdserver: request timed out" {
+		t.Errorf("SourceError = %+v, want the 500 and its message", source)
 	}
-	if len(state.NamespaceHPAs) != 3 {
-		t.Errorf("NamespaceHPAs has %d items, want 3", len(state.NamespaceHPAs))
+	if !strings.Contains(err.Error(), "horizontalpodautoscalers/web") {
+		t.Errorf("error %q does not name the HPA", err)
 	}
-	if got := counter.Count(); got != 2 {
-		t.Errorf("sent %d requests after the HPA GET failed, want 2: %v", got, counter.Requests())
+	if got := requestsTo(counter, hpaPath); got != 1 {
+		t.Errorf("HPA GET sent %d times, want 1", got)
+	}
+}
+
+func TestGatherHPATimeout(t *testing.T) {
+	f := newHealthyCluster(t)
+	f.handle(hpaPath, slowHandler(10*time.Second, func(w http.ResponseWriter, _ *http.Request) {}))
+	clients, _ := newTestClients(t, f, 300*time.Millisecond)
+
+	start := time.Now()
+	_, err := clients.Gather(context.Background(), testNamespace, "web")
+	elapsed := time.Since(start)
+
+	var source *SourceError
+	if !errors.As(err, &source) || !source.TimedOut {
+		t.Fatalf("Gather error = %v, want a timed-out *SourceError", err)
+	}
+	if elapsed > 2*time.Second {
+		t.Errorf("Gather took %v with a 300ms request timeout", elapsed)
 	}
 }
 

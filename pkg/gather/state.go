@@ -25,8 +25,7 @@ type State struct {
 	// GatheredAt is the time the gathering started.
 	GatheredAt time.Time
 
-	HPA      *autoscalingv2.HorizontalPodAutoscaler
-	HPAError *SourceError
+	HPA *autoscalingv2.HorizontalPodAutoscaler
 
 	// NamespaceHPAs lists every HPA in the namespace, for name suggestions
 	// and for detecting two HPAs on one target.
