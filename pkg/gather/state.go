@@ -68,7 +68,8 @@ type State struct {
 	EventsError *SourceError
 
 	// Requests is the number of API requests the gathering made, counted
-	// by the RequestCounter given to NewClients.
+	// by the RequestCounter given to NewClients. It includes the requests
+	// of gatherings that ran at the same time on the same counter.
 	Requests int
 	// Duration is how long the gathering took.
 	Duration time.Duration
