@@ -169,7 +169,7 @@ func (d *diagnosis) checkMetric(index int) {
 
 // reportSourceError turns a failed metrics request into one finding.
 func (d *diagnosis) reportSourceError(spec autoscalingv2.MetricSpec, group, path string, err *gather.SourceError) {
-	if d.groupHasAPIServiceFinding(group) {
+	if NotCaptured(err) || d.groupHasAPIServiceFinding(group) {
 		return
 	}
 	// Resource metrics share one metrics.k8s.io request: report its error once.

@@ -44,4 +44,9 @@ const (
 	CodeScalingDisabled        = "ScalingDisabled"
 	CodeStatusMismatch         = "StatusDisagrees"
 	CodeEventsUnreadable       = "EventsUnreadable"
+
+	// Codes of explain --from, which reads a file instead of the cluster.
+	CodeSnapshotMissingPart    = "SnapshotMissingPart"
+	CodeSnapshotTruncated      = "SnapshotTruncated"
+	CodeSnapshotIgnoredObjects = "SnapshotIgnoredObjects"
 )

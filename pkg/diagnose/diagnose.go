@@ -29,6 +29,9 @@ type Input struct {
 	// StaleAfter is the age past which a metric sample is stale; zero means
 	// DefaultStaleAfter.
 	StaleAfter time.Duration
+	// Unapplied is set for an HPA manifest that is not applied: it has no
+	// status, so the checks of what the controller wrote are skipped.
+	Unapplied bool
 }
 
 // Diagnose returns the findings for one HPA, most severe first.
@@ -38,6 +41,7 @@ func Diagnose(in Input) []v1alpha1.Finding {
 	}
 	d := &diagnosis{in: in, state: in.State}
 
+	d.checkSnapshot()
 	d.checkController()
 	d.checkTarget()
 	d.checkOwnership()

@@ -29,6 +29,10 @@ type Options struct {
 	// History, when set, replaces the history inferred from events, for
 	// callers that observed the controller over time.
 	History *replicas.History
+	// Unapplied is set when state.HPA is a manifest that is not applied:
+	// the verdict then says the decision is a dry run, and the checks of
+	// the HPA's status are skipped.
+	Unapplied bool
 }
 
 // Build explains the HPA in state. state.HPA must be set.
@@ -58,6 +62,7 @@ func Build(state *gather.State, opts Options) *v1alpha1.Explanation {
 		Result:      result,
 		Now:         now,
 		StaleAfter:  opts.StaleAfter,
+		Unapplied:   opts.Unapplied,
 	})
 	if findings == nil {
 		findings = []v1alpha1.Finding{}
@@ -77,6 +82,9 @@ func Build(state *gather.State, opts Options) *v1alpha1.Explanation {
 		APIRequests: state.Requests,
 	}
 	e.Verdict = Verdict(state, result, findings)
+	if opts.Unapplied {
+		e.Verdict = "Dry run of an unapplied HPA: " + e.Verdict
+	}
 	return e
 }
 

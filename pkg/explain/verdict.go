@@ -8,6 +8,7 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 
 	"github.com/hpametrics/kubectl-hpametrics/pkg/apis/v1alpha1"
+	"github.com/hpametrics/kubectl-hpametrics/pkg/diagnose"
 	"github.com/hpametrics/kubectl-hpametrics/pkg/gather"
 	"github.com/hpametrics/kubectl-hpametrics/pkg/replicas"
 )
@@ -26,6 +27,11 @@ func Verdict(state *gather.State, result *replicas.Result, findings []v1alpha1.F
 }
 
 func decisionSentence(state *gather.State, r *replicas.Result, findings []v1alpha1.Finding) string {
+	// A file without the parts the decision needs says nothing about the
+	// cluster, so the verdict names the missing part instead of a failure.
+	if f := missingPart(findings); f != nil && (r == nil || blocked(r)) {
+		return "Cannot recompute the decision: " + lowerFirst(strings.TrimSuffix(f.Message, "."))
+	}
 	if r == nil {
 		if f := firstOf(findings, v1alpha1.SeverityError); f != nil {
 			return "Cannot recompute the decision: " + lowerFirst(strings.TrimSuffix(f.Message, "."))
@@ -127,6 +133,17 @@ func allWithinTolerance(r *replicas.Result) bool {
 func restsOnHistory(r *replicas.Result) bool {
 	return r.StabilizationReason == "ScaleDownStabilized" || r.StabilizationReason == "ScaleUpStabilized" ||
 		r.LimitReason == "ScaleUpLimit" || r.LimitReason == "ScaleDownLimit"
+}
+
+// missingPart returns the first error about a part missing from the file
+// explained with --from.
+func missingPart(findings []v1alpha1.Finding) *v1alpha1.Finding {
+	for i := range findings {
+		if findings[i].Code == diagnose.CodeSnapshotMissingPart && findings[i].Severity == v1alpha1.SeverityError {
+			return &findings[i]
+		}
+	}
+	return nil
 }
 
 func firstOf(findings []v1alpha1.Finding, severity v1alpha1.Severity) *v1alpha1.Finding {
