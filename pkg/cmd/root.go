@@ -38,6 +38,7 @@ words why the HPA did or did not scale.`,
 	configFlags.AddFlags(flags)
 
 	root.AddCommand(NewCmdExplain(configFlags, counter, streams))
+	root.AddCommand(NewCmdWatch(configFlags, counter, streams))
 	root.AddCommand(NewCmdVersion(streams))
 	return root
 }
