@@ -340,14 +340,14 @@ func webSpec() hpaSpec {
 // harness is a model wired to fakes, driven by running its commands
 // synchronously.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	clock   *fakeClock
 	fetcher *fakeFetcher
 	m       *Model
 	quit    bool
 }
 
-func newHarness(t *testing.T, opts Options, specs ...hpaSpec) *harness {
+func newHarness(t testing.TB, opts Options, specs ...hpaSpec) *harness {
 	t.Helper()
 	clock := newFakeClock()
 	fetcher := newFakeFetcher(clock)
@@ -499,4 +499,8 @@ var errConnRefused = errors.New("dial tcp 127.0.0.1:6443: connect: connection re
 // displayWidth returns the cells a screen line occupies, escapes aside.
 func displayWidth(s string) int {
 	return ansi.StringWidth(s)
+}
+
+func keySize(width, height int) tea.WindowSizeMsg {
+	return tea.WindowSizeMsg{Width: width, Height: height}
 }

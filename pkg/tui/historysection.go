@@ -106,7 +106,7 @@ func stabilizationText(snap *detailSnapshot, w windows) string {
 		high, at := highestSince(recs, now.Add(-w.Down), true, o.Proposal)
 		s := "Scale-down window " + formatWindow(w.Down) + ": highest recommendation " + strconv.Itoa(int(high))
 		if !at.IsZero() {
-			s += " (at " + formatClock(at) + ")"
+			s += " (latest at " + formatClock(at) + ", in the window until " + formatClock(at.Add(w.Down)) + ")"
 		}
 		return s + " against the proposal " + strconv.Itoa(int(o.Proposal)) + " gives " + strconv.Itoa(int(o.Stabilized)) + " (" + clean(o.Reason) + ")."
 	}
@@ -118,16 +118,27 @@ func stabilizationText(snap *detailSnapshot, w windows) string {
 		strconv.Itoa(int(o.Stabilized)) + " (" + clean(o.Reason) + ")."
 }
 
-// highestSince returns the highest recommendation at or after cutoff (after
-// it when inclusive is false, as the controller's behavior path tests), and
-// the time of the one that set it; proposal is the starting value.
-func highestSince(recs []replicas.TimestampedRecommendation, cutoff time.Time, inclusive bool, proposal int32) (int32, time.Time) {
-	high := proposal
-	var at time.Time
+// highestSince returns the highest recommendation at or after cutoff
+// (after it when inclusive is false, as the controller's behavior path
+// tests), starting from proposal. When a recommendation above the proposal
+// sets it, at is the time of the latest one at that value: the hold ends
+// when that one leaves the window.
+func highestSince(recs []replicas.TimestampedRecommendation, cutoff time.Time, inclusive bool, proposal int32) (high int32, at time.Time) {
+	inWindow := func(r replicas.TimestampedRecommendation) bool {
+		return r.Timestamp.After(cutoff) || (inclusive && r.Timestamp.Equal(cutoff))
+	}
+	high = proposal
 	for _, r := range recs {
-		in := r.Timestamp.After(cutoff) || (inclusive && r.Timestamp.Equal(cutoff))
-		if in && r.Recommendation > high {
-			high, at = r.Recommendation, r.Timestamp
+		if inWindow(r) && r.Recommendation > high {
+			high = r.Recommendation
+		}
+	}
+	if high == proposal {
+		return high, time.Time{}
+	}
+	for _, r := range recs {
+		if inWindow(r) && r.Recommendation == high && r.Timestamp.After(at) {
+			at = r.Timestamp
 		}
 	}
 	return high, at

@@ -1,8 +1,9 @@
 package tui
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -86,25 +87,25 @@ func filterPods(rows []podRow, filter string) []podRow {
 // sortPods orders rows in place; ties keep name order, so the table does
 // not shuffle between refreshes.
 func sortPods(rows []podRow, by podSort, metric int) {
-	sort.SliceStable(rows, func(i, j int) bool {
-		a, b := rows[i], rows[j]
+	slices.SortStableFunc(rows, func(a, b podRow) int {
 		switch by {
 		case sortByValue:
 			va, oka := sampleValue(a, metric)
 			vb, okb := sampleValue(b, metric)
-			if oka != okb {
-				return oka
-			}
-			if oka && va != vb {
-				return va > vb
+			switch {
+			case oka != okb && oka:
+				return -1
+			case oka != okb:
+				return 1
+			case oka && va != vb:
+				return cmp.Compare(vb, va)
 			}
 		case sortByAge:
-			ta, tb := createdAt(a), createdAt(b)
-			if !ta.Equal(tb) {
-				return ta.After(tb)
+			if c := createdAt(b).Compare(createdAt(a)); c != 0 {
+				return c
 			}
 		}
-		return a.pod.Name < b.pod.Name
+		return strings.Compare(a.pod.Name, b.pod.Name)
 	})
 }
 
