@@ -15,6 +15,7 @@ KREW_MANIFEST    ?= plugins/hpametrics.yaml
 KREW_RELEASE_URL ?= https://github.com/hpametrics/kubectl-hpametrics/releases/download
 # Archive entry times and the embedded build date come from the last commit,
 # not the clock, so building one commit twice gives identical archives.
+# Outside a git checkout they fall back to the current time.
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || date +%s)
 DIST_DATE ?= $(shell date -u -d @$(SOURCE_DATE_EPOCH) +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || date -u -r $(SOURCE_DATE_EPOCH) +%Y-%m-%dT%H:%M:%SZ)
 DIST_LDFLAGS = -s -w \
