@@ -15,7 +15,7 @@ export GOFLAGS := -buildvcs=false
 .PHONY: help build test unit lint fmt clean
 
 help: ## List the targets.
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 build: ## Build bin/kubectl-hpametrics.
 	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o bin/$(BINARY) ./cmd/kubectl-hpametrics
@@ -23,7 +23,7 @@ build: ## Build bin/kubectl-hpametrics.
 unit: ## Run the unit tests (no cluster).
 	go test ./...
 
-test: lint unit ## Run every test: lint, unit and end-to-end.
+test: lint unit krew-test ## Run every test: lint, unit, end-to-end and packaging.
 
 lint: ## Run go vet and check gofmt.
 	go vet ./...
