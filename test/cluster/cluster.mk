@@ -4,8 +4,21 @@
 # Makefile; recipes run from the repository root.
 
 CLUSTER_DIR := test/cluster
+# E2E_TIMEOUT covers a cold build of the control plane (about 7 minutes on
+# two cores) plus the tests.
+E2E_TIMEOUT ?= 30m
 
-.PHONY: cluster-bins
+.PHONY: cluster-bins demo demo-down e2e
 
 cluster-bins: ## Build the local control plane's programs where missing or stale.
 	cd $(CLUSTER_DIR) && go run ./cmd/cluster-bins
+
+demo: build cluster-bins ## Start a demo cluster in the background and explain its HPAs.
+	cd $(CLUSTER_DIR) && go build -o .cache/bin/demo ./cmd/demo
+	$(CLUSTER_DIR)/demo.sh up
+
+demo-down: ## Stop the demo cluster and check that no process or port is left.
+	$(CLUSTER_DIR)/demo.sh down
+
+e2e: ## Run the end-to-end tests against a local control plane.
+	cd $(CLUSTER_DIR) && go test -count=1 -timeout $(E2E_TIMEOUT) ./...
