@@ -48,10 +48,23 @@ func (m *Model) detailTop() []string {
 // wrapLines wraps text to width and keeps at most limit lines, marking a
 // cut with an ellipsis.
 func (m *Model) wrapLines(text string, width, limit int, style *lipgloss.Style) []string {
-	if width <= 0 {
+	return m.wrapHanging(text, width, limit, "", style)
+}
+
+// wrapHanging wraps like wrapLines and starts each line after the first
+// with hang, for list items whose continuation lines sit under their text.
+func (m *Model) wrapHanging(text string, width, limit int, hang string, style *lipgloss.Style) []string {
+	if width <= 0 || limit <= 0 {
 		return nil
 	}
 	lines := strings.Split(ansi.Wrap(text, width, ""), "\n")
+	if hang != "" && len(lines) > 1 {
+		rest := strings.Join(lines[1:], " ")
+		lines = append(lines[:1], strings.Split(ansi.Wrap(rest, max(width-termtext.Width(hang), 1), ""), "\n")...)
+		for i := 1; i < len(lines); i++ {
+			lines[i] = hang + lines[i]
+		}
+	}
 	if len(lines) > limit {
 		lines = lines[:limit]
 		lines[limit-1] = termtext.Truncate(lines[limit-1]+" "+termtext.Ellipsis, width)

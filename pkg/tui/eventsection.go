@@ -73,13 +73,13 @@ func (m *Model) findingSection(e *v1alpha1.Explanation) []string {
 			lines = append(lines, head)
 			lines = append(lines, indent(m.wrapLines(clean(f.Message), width, 6, nil), "    ")...)
 			for _, ev := range f.Evidence {
-				lines = append(lines, indent(m.wrapLines("- "+clean(ev), width, 3, &m.st.faint), "    ")...)
+				lines = append(lines, indent(m.wrapHanging("- "+clean(ev), width, 3, "  ", &m.st.faint), "    ")...)
 			}
 			if f.Fix != "" {
-				lines = append(lines, indent(m.wrapLines("fix: "+clean(f.Fix), width, 4, nil), "    ")...)
+				lines = append(lines, indent(m.wrapHanging("fix: "+clean(f.Fix), width, 4, "     ", nil), "    ")...)
 			}
 			if f.Check != "" {
-				lines = append(lines, indent(m.wrapLines("check: "+clean(f.Check), width, 3, &m.st.faint), "    ")...)
+				lines = append(lines, indent(m.wrapHanging("check: "+clean(f.Check), width, 3, "       ", &m.st.faint), "    ")...)
 			}
 		}
 	}

@@ -7,10 +7,25 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 )
 
-// handleKey dispatches one key press.
+// handleKey dispatches one key press. Bubble Tea delivers keys typed
+// faster than it reads them, such as "jjj" from a held key or a terminal
+// multiplexer, as one message with several runes; outside the filter each
+// rune is its own key.
 func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	if m.filtering {
 		return m.handleFilterKey(msg)
+	}
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
+		var cmds []tea.Cmd
+		for i, r := range msg.Runes {
+			cmds = append(cmds, m.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}))
+			if m.filtering {
+				// "/" opened the filter: the rest of the runes are its text.
+				cmds = append(cmds, m.handleFilterKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: msg.Runes[i+1:]}))
+				break
+			}
+		}
+		return tea.Batch(cmds...)
 	}
 
 	switch {

@@ -442,7 +442,7 @@ func TestListErrorBeforeAnyData(t *testing.T) {
 	h.send(tea.WindowSizeMsg{Width: 120, Height: 24})
 	h.run(m.Init())
 
-	h.requireScreenContains("✗ listing HPAs failing for 0s", "retry in 2s", "connection refused")
+	h.requireScreenContains("✗ dial tcp", "(listing HPAs failing for 0s", "retry in 2s", "connection refused")
 	// No data yet, so nothing is stale.
 	h.requireScreenLacks("STALE", "showing data from")
 
@@ -458,7 +458,7 @@ func TestListErrorKeepsStaleData(t *testing.T) {
 	h.advance(15 * time.Second)
 	h.requireScreenContains("STALE", "web", "showing data from 03:00:00", "failing for 0s")
 	h.advance(2 * time.Second)
-	h.requireScreenContains("failing for 2s (2 attempts)")
+	h.requireScreenContains("failing for 2s, 2 attempts")
 
 	h.fetcher.setListErr(nil)
 	h.advance(4 * time.Second)
@@ -471,7 +471,7 @@ func TestDetailErrorKeepsStaleData(t *testing.T) {
 	h.send(tea.WindowSizeMsg{Width: 140, Height: 30})
 	h.fetcher.setGatherErr(errors.New("context deadline exceeded"))
 	h.advance(15 * time.Second)
-	h.requireScreenContains("STALE", "✗ reading shop/web failing for 0s", "deadline exceeded", "web-7d9f8b6c5d-00002")
+	h.requireScreenContains("STALE", "(reading shop/web failing for 0s", "deadline exceeded", "web-7d9f8b6c5d-00002")
 }
 
 func TestBackoffDoublesToCap(t *testing.T) {
@@ -596,5 +596,25 @@ func TestHugePodCountRenders(t *testing.T) {
 func TestNotFoundShowsError(t *testing.T) {
 	h := newHarness(t, Options{Name: "nope"}, webSpec())
 	h.send(tea.WindowSizeMsg{Width: 160, Height: 24})
-	h.requireScreenContains(`✗ reading shop/nope failing`, `"nope" not found`)
+	h.requireScreenContains(`(reading shop/nope failing`, `"nope" not found`)
+}
+
+func TestRunesInOneMessageAreSeparateKeys(t *testing.T) {
+	var specs []hpaSpec
+	for _, name := range []string{"a", "b", "c", "d", "e"} {
+		specs = append(specs, hpaSpec{namespace: "shop", name: name, min: 1, max: 3, cpuMilli: []int64{100}})
+	}
+	h := newHarness(t, Options{}, specs...)
+	h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jjj")})
+	if h.m.list.cursor != 3 {
+		t.Errorf("cursor after \"jjj\" in one message = %d, want 3", h.m.list.cursor)
+	}
+	// "/" starts the filter, and the runes after it are typed into it.
+	h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("k/sh")})
+	if h.m.list.cursor != 2 {
+		t.Errorf("cursor after \"k/sh\" = %d, want 2", h.m.list.cursor)
+	}
+	if !h.m.filtering || h.m.list.filter != "sh" {
+		t.Errorf("after \"k/sh\": filtering %v, filter %q; want the filter \"sh\" open", h.m.filtering, h.m.list.filter)
+	}
 }

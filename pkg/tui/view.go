@@ -52,10 +52,9 @@ func (m *Model) frame(top, body, footer []string) string {
 	return strings.Join(lines, "\n")
 }
 
-// footer is the status line and the help.
+// footer is the status and the help.
 func (m *Model) footer() []string {
-	lines := []string{m.statusLine()}
-	return append(lines, m.helpLines()...)
+	return append(m.statusLines(), m.helpLines()...)
 }
 
 func (m *Model) helpLines() []string {
@@ -66,14 +65,19 @@ func (m *Model) helpLines() []string {
 
 // footerHeight is the number of lines footer returns.
 func (m *Model) footerHeight() int {
-	return 1 + len(m.helpLines())
+	return len(m.statusLines()) + len(m.helpLines())
 }
 
-// statusLine shows, by priority: the filter being typed, the current API
-// error with its age and the next retry, the pause, a fetch in flight.
-func (m *Model) statusLine() string {
+// maxStatusLines bounds the status, so an error message cannot push the
+// data off screen.
+const maxStatusLines = 2
+
+// statusLines shows, by priority: the filter being typed, the current API
+// error with its age and the next retry, the pause, a fetch in flight. It
+// is always at least one line, so the layout does not jump.
+func (m *Model) statusLines() []string {
 	if m.filtering {
-		return m.input.view()
+		return []string{m.input.view()}
 	}
 	p := m.activePoller()
 	now := m.clock.Now()
@@ -83,9 +87,10 @@ func (m *Model) statusLine() string {
 		if m.view == viewDetail {
 			what = "reading " + clean(m.detail.key.String())
 		}
-		s := "✗ " + what + " failing for " + formatAge(p.errSince, now)
+		// The error comes first: on a narrow screen it is what matters.
+		s := "✗ " + clean(p.err.Error()) + " (" + what + " failing for " + formatAge(p.errSince, now)
 		if p.failures > 1 {
-			s += " (" + strconv.Itoa(p.failures) + " attempts)"
+			s += ", " + strconv.Itoa(p.failures) + " attempts"
 		}
 		switch {
 		case m.paused:
@@ -96,14 +101,13 @@ func (m *Model) statusLine() string {
 		if p.stale() {
 			s += "; showing data from " + formatClock(p.lastSuccess)
 		}
-		s += ": " + clean(p.err.Error())
-		return m.st.error.Render(termtext.Truncate(s, m.width))
+		return m.wrapLines(s+")", m.width, maxStatusLines, &m.st.error)
 	case m.paused:
-		return m.st.warning.Render("paused: press p to resume, r to refresh once")
+		return []string{m.st.warning.Render("paused: press p to resume, r to refresh once")}
 	case p.inFlight:
-		return m.st.faint.Render("refreshing…")
+		return []string{m.st.faint.Render("refreshing…")}
 	}
-	return ""
+	return []string{""}
 }
 
 // headerLine puts left and right on one line, right-aligned, cutting left
