@@ -3,6 +3,7 @@ package replicas
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
@@ -232,7 +233,7 @@ func (c *computation) computeMetrics() (int32, string, error) {
 	res.Metrics = make([]MetricResult, len(hpa.Spec.Metrics))
 
 	var replicas int32
-	var metricName string
+	var metricName, winner string
 	invalid := 0
 	var firstErr error
 	var firstReason string
@@ -263,6 +264,7 @@ func (c *computation) computeMetrics() (int32, string, error) {
 		if replicas == 0 || out.replicas > replicas {
 			replicas = out.replicas
 			metricName = mr.Description
+			winner = metricLabel(mr)
 		}
 	}
 	res.InvalidMetrics = invalid
@@ -292,7 +294,7 @@ func (c *computation) computeMetrics() (int32, string, error) {
 	if invalid > 0 {
 		c.step("%d of %d metrics are invalid, but the valid ones propose %d, not fewer than the current %d replicas, so the controller goes ahead", invalid, len(hpa.Spec.Metrics), replicas, in.SpecReplicas)
 	}
-	c.step("the largest proposal is %d replicas, from %s", replicas, metricName)
+	c.step("the largest proposal is %d replicas, from %s", replicas, winner)
 	return replicas, metricName, metricsErr
 }
 
@@ -317,8 +319,26 @@ func (c *computation) checkSelector() error {
 	return nil
 }
 
-// metricLabel names a metric in steps.
+// metricLabel names a metric in steps. The controller's own description
+// prints an External metric's selector as a Go struct, so Object and
+// External metrics get their name and selector in label syntax instead.
 func metricLabel(mr *MetricResult) string {
+	var identifier *autoscalingv2.MetricIdentifier
+	switch {
+	case mr.Spec.Type == autoscalingv2.ObjectMetricSourceType && mr.Spec.Object != nil:
+		identifier = &mr.Spec.Object.Metric
+	case mr.Spec.Type == autoscalingv2.ExternalMetricSourceType && mr.Spec.External != nil:
+		identifier = &mr.Spec.External.Metric
+	}
+	if identifier != nil {
+		label := fmt.Sprintf("%s metric %s", strings.ToLower(string(mr.Spec.Type)), identifier.Name)
+		if identifier.Selector != nil {
+			if sel, err := metav1.LabelSelectorAsSelector(identifier.Selector); err == nil && !sel.Empty() {
+				label += "{" + sel.String() + "}"
+			}
+		}
+		return label
+	}
 	if mr.Description != "" {
 		return mr.Description
 	}
