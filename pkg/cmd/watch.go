@@ -54,6 +54,14 @@ const watchExample = `  # List the HPAs of the current namespace, refreshed ever
   # List the HPAs of every namespace, without colors, keeping the output in the scrollback
   kubectl hpametrics watch -A --no-color --no-alt-screen`
 
+// watchFPS is the frame rate of the screen. Bubble Tea's renderer wakes at
+// this rate whether or not anything changed, which is nearly all the CPU
+// the view uses between refreshes. Measured over 60 s in tmux against
+// pkg/tui/testdata/fakeapi on a shared 2-core VM, the detail view used
+// 0.54% of a core at 60 fps and 0.26% at 20 fps. At 20 fps a key press
+// shows within 50 ms.
+const watchFPS = 20
+
 // minWatchInterval keeps the refreshes from turning into a load test of the
 // API server.
 const minWatchInterval = time.Second
@@ -189,7 +197,7 @@ func (o *WatchOptions) Run(ctx context.Context) error {
 		return err
 	}
 
-	programOptions := []tea.ProgramOption{tea.WithContext(ctx), tea.WithOutput(o.Out), tea.WithInput(o.In)}
+	programOptions := []tea.ProgramOption{tea.WithFPS(watchFPS), tea.WithContext(ctx), tea.WithOutput(o.Out), tea.WithInput(o.In)}
 	if !o.NoAltScreen {
 		programOptions = append(programOptions, tea.WithAltScreen())
 	}
