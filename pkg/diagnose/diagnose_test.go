@@ -340,19 +340,22 @@ func TestValuesOutsideSelectionAndOtherNamespace(t *testing.T) {
 
 func TestScaleTargetProblems(t *testing.T) {
 	cases := []struct {
-		name string
-		err  gather.SourceError
-		code string
+		name    string
+		problem gather.TargetProblem
+		err     gather.SourceError
+		code    string
 	}{
-		{"missing", gather.SourceError{Code: 404, Reason: metav1.StatusReasonNotFound, Message: "deployments.apps \"web\" not found"}, CodeScaleTargetMissing},
-		{"no scale subresource", gather.SourceError{Code: 404, Reason: ReasonNoScaleSubresource, Message: "the server could not find the requested resource"}, CodeNoScaleSubresource},
-		{"unknown kind", gather.SourceError{Reason: ReasonUnknownKind, Message: "no matches for kind \"Rollout\""}, CodeScaleTargetUnmapped},
-		{"forbidden", gather.SourceError{Code: 403, Reason: metav1.StatusReasonForbidden, Message: "forbidden"}, CodeScaleTargetUnreadable},
+		{"missing", gather.TargetNotFound, gather.SourceError{Code: 404, Reason: metav1.StatusReasonNotFound, Message: "deployments.apps \"web\" not found"}, CodeScaleTargetMissing},
+		{"no scale subresource", gather.TargetNoScaleSubresource, gather.SourceError{Code: 404, Message: "the server could not find the requested resource"}, CodeNoScaleSubresource},
+		{"unknown kind", gather.TargetKindUnknown, gather.SourceError{Message: "no matches for kind \"Rollout\""}, CodeScaleTargetUnmapped},
+		{"invalid apiVersion", gather.TargetRefInvalid, gather.SourceError{Message: "unexpected GroupVersion string: apps/v1/x"}, CodeScaleTargetUnmapped},
+		{"forbidden", gather.TargetUnreadable, gather.SourceError{Code: 403, Reason: metav1.StatusReasonForbidden, Message: "forbidden"}, CodeScaleTargetUnreadable},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			state := healthyState()
 			state.Target.Scale = nil
+			state.Target.Problem = tc.problem
 			err := tc.err
 			state.Target.Error = &err
 			f := find(t, run(state, nil), tc.code)
@@ -416,6 +419,15 @@ func TestControllerConditionFalse(t *testing.T) {
 	if !strings.Contains(f.Evidence[0], "FailedGetPodsMetric") {
 		t.Errorf("evidence %q lacks the reason", f.Evidence[0])
 	}
+}
+
+func TestNormalFalseConditionsAreQuiet(t *testing.T) {
+	state := healthyState()
+	state.HPA.Status.Conditions = append(state.HPA.Status.Conditions,
+		autoscalingv2.HorizontalPodAutoscalerCondition{Type: autoscalingv2.ScalingLimited, Status: corev1.ConditionFalse, Reason: "DesiredWithinRange"},
+		autoscalingv2.HorizontalPodAutoscalerCondition{Type: autoscalingv2.ScaledToZero, Status: corev1.ConditionFalse, Reason: "NotScaledToZero"},
+	)
+	assertAbsent(t, run(state, healthyResult(state)), CodeControllerCondition)
 }
 
 func TestHPANotSynced(t *testing.T) {

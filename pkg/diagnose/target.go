@@ -12,13 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/hpametrics/kubectl-hpametrics/pkg/apis/v1alpha1"
-)
-
-// Reasons the gathering records on Target.Error besides the API's own
-// status reasons.
-const (
-	ReasonNoScaleSubresource metav1.StatusReason = "NoScaleSubresource"
-	ReasonUnknownKind        metav1.StatusReason = "UnknownKind"
+	"github.com/hpametrics/kubectl-hpametrics/pkg/gather"
 )
 
 // maxNamed caps how many pod names one message or evidence line lists.
@@ -30,7 +24,7 @@ func (d *diagnosis) checkController() {
 	hpa := d.state.HPA
 	ns, name := hpa.Namespace, hpa.Name
 
-	if hpa.Status.ObservedGeneration == nil && len(hpa.Status.Conditions) == 0 {
+	if hpa.Status.ObservedGeneration == nil && len(hpa.Status.Conditions) == 0 && !d.in.Unapplied {
 		d.add(v1alpha1.Finding{
 			Code:     CodeHPANotSynced,
 			Severity: v1alpha1.SeverityWarning,
@@ -42,7 +36,9 @@ func (d *diagnosis) checkController() {
 	}
 
 	for _, c := range hpa.Status.Conditions {
-		if c.Status != corev1.ConditionFalse {
+		// Only AbleToScale and ScalingActive report trouble when False;
+		// ScalingLimited=False and ScaledToZero=False are the normal state.
+		if c.Status != corev1.ConditionFalse || (c.Type != autoscalingv2.AbleToScale && c.Type != autoscalingv2.ScalingActive) {
 			continue
 		}
 		evidence := []string{fmt.Sprintf("condition %s=False reason %s: %s", c.Type, c.Reason, c.Message)}
@@ -81,25 +77,37 @@ func (d *diagnosis) checkTarget() {
 	ref := hpa.Spec.ScaleTargetRef
 	target := fmt.Sprintf("%s/%s", ref.Kind, ref.Name)
 
-	if err := d.state.Target.Error; err != nil {
-		f := v1alpha1.Finding{Severity: v1alpha1.SeverityError, Evidence: []string{err.Error()}}
-		switch {
-		case err.Reason == ReasonUnknownKind:
+	if problem := d.state.Target.Problem; problem != "" {
+		err := d.state.Target.Error
+		if err != nil && NotCaptured(err) {
+			return // checkSnapshot reports it
+		}
+		f := v1alpha1.Finding{Severity: v1alpha1.SeverityError}
+		if err != nil {
+			f.Evidence = []string{err.Error()}
+		}
+		switch problem {
+		case gather.TargetRefInvalid:
+			f.Code = CodeScaleTargetUnmapped
+			f.Message = fmt.Sprintf("The scale target's apiVersion %q does not parse.", ref.APIVersion)
+			f.Fix = "Set spec.scaleTargetRef.apiVersion to a group/version such as apps/v1."
+			f.Check = fmt.Sprintf("kubectl get hpa %s -n %s -o jsonpath='{.spec.scaleTargetRef}'", hpa.Name, ns)
+		case gather.TargetKindUnknown:
 			f.Code = CodeScaleTargetUnmapped
 			f.Message = fmt.Sprintf("The scale target's kind %s in %s is not served by the cluster.", ref.Kind, ref.APIVersion)
 			f.Fix = "Correct spec.scaleTargetRef.apiVersion and kind, or install the CRD that defines the kind."
 			f.Check = "kubectl api-resources"
-		case err.Reason == ReasonNoScaleSubresource:
+		case gather.TargetNoScaleSubresource:
 			f.Code = CodeNoScaleSubresource
 			f.Message = fmt.Sprintf("The scale target %s exists but has no scale subresource, so the HPA cannot read or set its replicas.", target)
 			f.Fix = "Point the HPA at a workload with a scale subresource (Deployment, StatefulSet, ReplicaSet), or add subresources.scale to the CRD."
 			f.Check = "kubectl get --raw " + scalePath(ref.APIVersion, ns, d.state.Target.Resource.Resource, ref.Name)
-		case err.Code == 404 || err.Reason == metav1.StatusReasonNotFound:
+		case gather.TargetNotFound:
 			f.Code = CodeScaleTargetMissing
 			f.Message = fmt.Sprintf("The scale target %s does not exist in namespace %s.", target, ns)
 			f.Fix = "Create the workload or correct spec.scaleTargetRef."
 			f.Check = fmt.Sprintf("kubectl get %s %s -n %s", strings.ToLower(ref.Kind), ref.Name, ns)
-		default:
+		default: // TargetMappingFailed, TargetUnreadable
 			f.Code = CodeScaleTargetUnreadable
 			f.Message = fmt.Sprintf("The scale subresource of %s could not be read.", target)
 			f.Fix = "Check the error; for Forbidden, ask for get access to the scale subresource."
@@ -126,6 +134,9 @@ func (d *diagnosis) checkTarget() {
 	}
 
 	if err := d.state.PodsError; err != nil {
+		if NotCaptured(err) {
+			return // checkSnapshot reports it
+		}
 		d.add(v1alpha1.Finding{
 			Code:     CodePodsUnreadable,
 			Severity: v1alpha1.SeverityError,

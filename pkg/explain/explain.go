@@ -117,7 +117,10 @@ func replicasOf(state *gather.State, result *replicas.Result) v1alpha1.Replicas 
 	}
 	desired := result.DesiredReplicas
 	r.Recommended = &desired
-	r.Inferred = result.Inferred
+	// The reconstructed history matters only where it could change the
+	// outcome: a stabilization window or policy that shaped it, or a
+	// scale-down that unseen higher recommendations would hold.
+	r.Inferred = result.Inferred && (restsOnHistory(result) || desired < result.CurrentReplicas)
 	r.LimitReason = result.LimitReason
 	r.StabilizationReason = result.StabilizationReason
 	return r

@@ -130,6 +130,32 @@ func TestBuildWithinTolerance(t *testing.T) {
 	}
 }
 
+func TestBuildHeldByMissingPods(t *testing.T) {
+	state := podsState(600, 600, 600, 600)
+	state.Metrics[0].Values.Items = state.Metrics[0].Values.Items[:2]
+	e := Build(state, Options{Config: replicas.DefaultConfig()})
+	if *e.Replicas.Recommended != 4 {
+		t.Fatalf("recommended = %d, want 4: the missing pods flip the ratio to the other side of 1", *e.Replicas.Recommended)
+	}
+	want := "Stable at 4 replicas: http_requests is 0.6 against a target of 0.5 (usage ratio 1.200), but counting its unready pods and pods without a value at the controller's fallback turns the usage ratio to 0.600, so the proposal stays at 4"
+	if !strings.HasPrefix(e.Verdict, want) {
+		t.Errorf("verdict = %q\nwant prefix %q", e.Verdict, want)
+	}
+}
+
+func TestVerdictEndsWithOneMark(t *testing.T) {
+	state := podsState(500, 500)
+	state.HPA.Spec.Metrics[0].Pods.Metric.Name = "http_request"
+	state.Metrics[0].Spec = state.HPA.Spec.Metrics[0]
+	state.Metrics[0].Values = nil
+	state.Metrics[0].Error = &gather.SourceError{Code: 404, Message: "the server could not find the metric http_request for pods"}
+	state.CustomMetricsResources = &metav1.APIResourceList{GroupVersion: "custom.metrics.k8s.io/v1beta2", APIResources: []metav1.APIResource{{Name: "pods/http_requests"}}}
+	e := Build(state, Options{Config: replicas.DefaultConfig()})
+	if !strings.HasSuffix(e.Verdict, `Did you mean "http_requests"?`) {
+		t.Errorf("verdict = %q, want it to end with the question and no period", e.Verdict)
+	}
+}
+
 func TestBuildPinnedAtMax(t *testing.T) {
 	state := podsState(5000, 5000, 5000)
 	state.HPA.Spec.MaxReplicas = 3
@@ -176,6 +202,7 @@ func TestBuildScaleDownWithoutHistory(t *testing.T) {
 func TestBuildTargetMissing(t *testing.T) {
 	state := podsState(500)
 	state.Target.Scale = nil
+	state.Target.Problem = gather.TargetNotFound
 	state.Target.Error = &gather.SourceError{Code: 404, Reason: metav1.StatusReasonNotFound, Message: "deployments.apps \"web\" not found"}
 	e := Build(state, Options{Config: replicas.DefaultConfig()})
 	if e.Replicas.Recommended != nil {

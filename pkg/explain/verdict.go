@@ -23,6 +23,9 @@ func Verdict(state *gather.State, result *replicas.Result, findings []v1alpha1.F
 	if n := countSeverity(findings, v1alpha1.SeverityError); n > 0 && !strings.HasPrefix(sentence, "Cannot") {
 		sentence += fmt.Sprintf("; %d error(s) found below", n)
 	}
+	if strings.HasSuffix(sentence, "?") {
+		return sentence
+	}
 	return sentence + "."
 }
 
@@ -81,6 +84,10 @@ func decisionSentence(state *gather.State, r *replicas.Result, findings []v1alph
 	case allWithinTolerance(r):
 		return fmt.Sprintf("Stable at %d replicas: %s, within the tolerance band", current, reason)
 	}
+	if m := rebalancedWinner(r); m != nil {
+		return fmt.Sprintf("Stable at %d replicas: %s, but counting its unready pods and pods without a value at the controller's fallback turns the usage ratio to %s, so the proposal stays at %d",
+			current, reason, strconv.FormatFloat(m.RebalancedRatio, 'f', 3, 64), current)
+	}
 	return fmt.Sprintf("Stable at %d replicas: %s", current, reason)
 }
 
@@ -117,6 +124,18 @@ func limitClause(r *replicas.Result) string {
 		return fmt.Sprintf(", limited by the scale-down rate (metrics ask for %d)", r.Stabilized)
 	}
 	return ""
+}
+
+// rebalancedWinner returns the winning metric when rebalancing unready and
+// missing pods changed its usage ratio enough to keep the replica count.
+func rebalancedWinner(r *replicas.Result) *replicas.MetricResult {
+	for i := range r.Metrics {
+		m := &r.Metrics[i]
+		if m.Valid && m.ProposedReplicas == r.MetricProposal && m.RebalancedRatio != m.UsageRatio && !m.WithinTolerance {
+			return m
+		}
+	}
+	return nil
 }
 
 func allWithinTolerance(r *replicas.Result) bool {
