@@ -12,7 +12,7 @@ LDFLAGS  := -s -w \
 
 export GOFLAGS := -buildvcs=false
 
-.PHONY: help build test unit lint fmt clean
+.PHONY: help build test unit lint fmt clean differential fuzz
 
 help: ## List the targets.
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -23,7 +23,17 @@ build: ## Build bin/kubectl-hpametrics.
 unit: ## Run the unit tests (no cluster).
 	go test ./...
 
-test: lint unit krew-test ## Run every test: lint, unit, end-to-end and packaging.
+test: lint unit differential fuzz e2e krew-test ## Run every test: lint, unit, differential, fuzz, end-to-end and packaging.
+
+differential: ## Compare pkg/replicas with the upstream controller on random inputs.
+	cd test/differential && go test -count=1 -timeout 20m ./...
+
+# FUZZTIME bounds each fuzz target so CI time stays predictable.
+FUZZTIME ?= 30s
+
+fuzz: ## Fuzz the snapshot loader and the terminal sanitizer for FUZZTIME each.
+	go test ./pkg/snapshot -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
+	go test ./pkg/termtext -run '^$$' -fuzz '^FuzzSanitize$$' -fuzztime $(FUZZTIME)
 
 lint: ## Run go vet and check gofmt.
 	go vet ./...
