@@ -19,7 +19,22 @@ const (
 	maxMetricLines = 5
 	// maxSparkWidth bounds a metric's sparkline.
 	maxSparkWidth = 30
+	// compactHeight is the terminal height below which the top of the
+	// detail view shrinks to leave the pods some room.
+	compactHeight = 20
 )
+
+// topLimits returns how many lines the verdict, the replicas and the
+// metrics may take at the top of the detail view at the current height.
+func (m *Model) topLimits() (verdict, replicasLines, metrics int) {
+	switch {
+	case m.height < compactHeight:
+		return 1, 1, 2
+	case m.height < 30:
+		return 2, 2, maxMetricLines
+	}
+	return maxVerdictLines, 2, maxMetricLines
+}
 
 // detailTop renders the fixed part of the detail view: title, verdict,
 // replicas and metrics.
@@ -39,9 +54,13 @@ func (m *Model) detailTop() []string {
 		return lines
 	}
 	e := d.snap.explanation
-	lines = append(lines, m.wrapLines(clean(e.Verdict), m.width, maxVerdictLines, &m.st.strong)...)
-	lines = append(lines, m.wrapLines(m.replicasLine(e), m.width, 2, nil)...)
-	lines = append(lines, m.metricLines(e)...)
+	verdictLines, replicasLines, metricLines := m.topLimits()
+	lines = append(lines, m.wrapLines(clean(e.Verdict), m.width, verdictLines, &m.st.strong)...)
+	lines = append(lines, m.wrapLines(m.replicasLine(e), m.width, replicasLines, nil)...)
+	lines = append(lines, m.metricLines(e, metricLines)...)
+	if m.height < compactHeight {
+		return lines
+	}
 	return append(lines, "")
 }
 
@@ -96,21 +115,27 @@ func (m *Model) replicasLine(e *v1alpha1.Explanation) string {
 		parts = append(parts, clean(r.StabilizationReason))
 	}
 	if r.Recommended != nil && r.Inferred {
-		parts = append(parts, "history partly inferred")
+		parts = append(parts, "rests on inferred history")
 	}
 	return strings.Join(parts, " · ")
 }
 
-// metricLines shows each metric's current value against its target with a
-// sparkline of the samples this watch has seen. The selected metric is
-// marked.
-func (m *Model) metricLines(e *v1alpha1.Explanation) []string {
+// metricLines shows up to limit metrics' current value against the target
+// with a sparkline of the samples this watch has seen. The selected metric
+// is marked.
+func (m *Model) metricLines(e *v1alpha1.Explanation, limit int) []string {
 	d := &m.detail
 	t := m.tracker(d.key)
 	var lines []string
-	for i := range e.Metrics {
-		if i == maxMetricLines {
-			lines = append(lines, m.st.faint.Render("  +"+strconv.Itoa(len(e.Metrics)-maxMetricLines)+" more metrics: tab selects them"))
+	// The selected metric always shows: the window starts at it when it
+	// lies past the limit.
+	first := 0
+	if d.metric >= limit {
+		first = d.metric - limit + 1
+	}
+	for i := first; i < len(e.Metrics); i++ {
+		if i-first == limit {
+			lines = append(lines, m.st.faint.Render("  +"+strconv.Itoa(len(e.Metrics)-limit)+" more metrics: tab selects them"))
 			break
 		}
 		metric := &e.Metrics[i]

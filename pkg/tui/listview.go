@@ -48,7 +48,13 @@ func (m *Model) listScreen() (top, body []string) {
 	top = []string{title, "  " + head}
 	for i, line := range lines {
 		if l.top+i == l.cursor {
-			body = append(body, m.st.cursor.Render(cursorMark+line))
+			// In color the reversed bar spans the screen, so the row
+			// reads as selected; without color the mark alone shows it.
+			pad := 0
+			if m.opts.Color {
+				pad = max(m.width-len(cursorMark)-termtext.Width(line), 0)
+			}
+			body = append(body, m.st.cursor.Render(cursorMark+line+strings.Repeat(" ", pad)))
 		} else {
 			body = append(body, "  "+line)
 		}

@@ -618,3 +618,25 @@ func TestRunesInOneMessageAreSeparateKeys(t *testing.T) {
 		t.Errorf("after \"k/sh\": filtering %v, filter %q; want the filter \"sh\" open", h.m.filtering, h.m.list.filter)
 	}
 }
+
+func TestShortTerminalKeepsPodsVisible(t *testing.T) {
+	spec := webSpec()
+	spec.max = 100
+	spec.cpuMilli = make([]int64, 20)
+	spec.rps = nil
+	for i := range spec.cpuMilli {
+		spec.cpuMilli[i] = 400
+	}
+	h := newHarness(t, Options{Name: "web"}, spec)
+	h.send(tea.WindowSizeMsg{Width: 40, Height: 12})
+	if got := len(podNames(h.screen())); got < 2 {
+		t.Errorf("a 40x12 terminal shows %d pod rows, want at least 2:\n%s", got, h.screen())
+	}
+}
+
+func TestSelectedMetricStaysOnScreen(t *testing.T) {
+	h := newHarness(t, Options{Name: "web"}, webSpec())
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 12})
+	h.key("tab")
+	h.requireScreenContains("▶ http_requests_per_second")
+}
