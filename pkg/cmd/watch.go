@@ -151,6 +151,13 @@ func (o *WatchOptions) Complete(args []string) error {
 	if err != nil {
 		return err
 	}
+
+	// The request counter keeps one string per request for the life of the
+	// process, which a watch running for days would grow without bound, and
+	// watch shows no request counts, so its clients are built uncounted.
+	// NOTE: with a count-only mode in gather.RequestCounter, watch could
+	// keep counting.
+	o.configFlags.WrapConfigFn = nil
 	o.fetcher, err = newClusterFetcher(o.configFlags, o.counter, timeout)
 	return err
 }

@@ -148,3 +148,33 @@ func TestClusterFetcherListsHPAs(t *testing.T) {
 		t.Errorf("forbidden list: err = %v, want an auth can-i hint", err)
 	}
 }
+
+func TestWatchRequestsAreNotCounted(t *testing.T) {
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(autoscalingv2.HorizontalPodAutoscalerList{
+			TypeMeta: metav1.TypeMeta{APIVersion: "autoscaling/v2", Kind: "HorizontalPodAutoscalerList"},
+		})
+	}))
+	defer server.Close()
+
+	counter := gather.NewRequestCounter()
+	flags := kubeconfigFor(t, server.URL)
+	flags.WrapConfigFn = counter.WrapConfig
+	streams, _, _ := testStreams()
+	o := NewWatchOptions(flags, counter, streams)
+	if err := o.Complete(nil); err != nil {
+		t.Fatal(err)
+	}
+	if o.Namespace != "shop" {
+		t.Errorf("namespace = %q, want the kubeconfig's shop", o.Namespace)
+	}
+	for range 3 {
+		if _, err := o.fetcher.ListHPAs(context.Background(), "shop"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := counter.Count(); n != 0 {
+		t.Errorf("the counter recorded %d requests; a long watch would grow it without bound", n)
+	}
+}
