@@ -53,7 +53,8 @@ type windows struct {
 	Behavior bool
 }
 
-// longest returns the span of history the controller's decision reads.
+// longest returns the maximum span of history the controller's decision
+// reads.
 func (w windows) longest() time.Duration {
 	return max(w.Up, w.Down, w.Policies)
 }
@@ -84,10 +85,10 @@ func windowsOf(behavior *autoscalingv2.HorizontalPodAutoscalerBehavior, cfg repl
 	return w
 }
 
-// tracker is what the watch has observed of one HPA over time. The
-// controller keeps its recommendations and scale events in memory where no
-// client can read them; the tracker rebuilds them from the plugin's own
-// recomputation at each refresh.
+// tracker is the record of what the watch observed of one HPA over time.
+// The controller keeps its recommendations and scale events in memory,
+// where no client can read them, so the tracker rebuilds them from the
+// plugin's own recomputation at each refresh.
 type tracker struct {
 	uid          types.UID
 	observations []observation
@@ -140,7 +141,7 @@ func (t *tracker) source() historySource {
 	return hs
 }
 
-// coverage says how much of the controller's history the watch has seen.
+// coverage is how much of the controller's history the watch has seen.
 type coverage struct {
 	// Watched is how long the current unbroken run of refreshes lasts.
 	Watched time.Duration

@@ -76,7 +76,7 @@ func (m *Model) historySection() []string {
 	return lines
 }
 
-// coverageText says whether the history is observed or partly inferred.
+// coverageText describes whether the history is observed or partly inferred.
 func coverageText(c coverage, w windows) string {
 	switch {
 	case !w.Known:
@@ -93,8 +93,8 @@ func coverageText(c coverage, w windows) string {
 		" the controller reads: the decision merges the observed recommendations with history inferred from events (marked inferred) until the watch covers it."
 }
 
-// stabilizationText says what the windows make of the recommendations in
-// them at the last refresh.
+// stabilizationText describes what the windows made of the recommendations
+// in them at the last refresh.
 func stabilizationText(snap *detailSnapshot, w windows) string {
 	o := snap.observation
 	if !o.Recorded {

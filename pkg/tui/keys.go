@@ -7,10 +7,9 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 )
 
-// handleKey dispatches one key press. Bubble Tea delivers keys typed
-// faster than it reads them, such as "jjj" from a held key or a terminal
-// multiplexer, as one message with several runes; outside the filter each
-// rune is its own key.
+// handleKey dispatches one key press. Bubble Tea delivers runes that
+// arrive in one read, such as "jjj" from a held key or a terminal
+// multiplexer, as one message. Outside the filter each rune is its own key.
 func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	if m.filtering {
 		return m.handleFilterKey(msg)

@@ -50,8 +50,8 @@ type findingLoadedMsg struct {
 	at      time.Time
 }
 
-// refreshDueMsg fires when a scheduled refresh of src is due. gen tells a
-// current timer from one that was replaced since.
+// refreshDueMsg fires when a scheduled refresh of src is due. gen
+// identifies the timer, so one replaced since is ignored.
 type refreshDueMsg struct {
 	src source
 	gen int

@@ -127,8 +127,9 @@ func createdAt(r podRow) time.Time {
 	return r.pod.Created.Time
 }
 
-// treatment says how the controller treats the pod for one metric: its
-// state, why when it is not Ready, and how the usage ratio counts it.
+// treatment describes how the controller treats the pod for one metric:
+// its state, the reason when it is not Ready, and how the usage ratio
+// counts it.
 func treatment(pm *v1alpha1.PodMetric) string {
 	if pm == nil {
 		return "-"

@@ -78,7 +78,7 @@ func buildSnapshot(state *gather.State, cfg replicas.Config, staleAfter time.Dur
 	return snap
 }
 
-// rowSummary is what the list shows of one HPA's full diagnosis.
+// rowSummary is the part of one HPA's full diagnosis that the list shows.
 type rowSummary struct {
 	// Finding is the most severe finding; nil when there is none.
 	Finding  *v1alpha1.Finding

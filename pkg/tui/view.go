@@ -83,12 +83,12 @@ func (m *Model) statusLines() []string {
 	now := m.clock.Now()
 	switch {
 	case p.err != nil:
-		what := "listing HPAs"
+		operation := "listing HPAs"
 		if m.view == viewDetail {
-			what = "reading " + clean(m.detail.key.String())
+			operation = "reading " + clean(m.detail.key.String())
 		}
 		// The error comes first: on a narrow screen it is what matters.
-		s := "✗ " + clean(p.err.Error()) + " (" + what + " failing for " + formatAge(p.errSince, now)
+		s := "✗ " + clean(p.err.Error()) + " (" + operation + " failing for " + formatAge(p.errSince, now)
 		if p.failures > 1 {
 			s += ", " + strconv.Itoa(p.failures) + " attempts"
 		}
