@@ -1,14 +1,18 @@
 package tui
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/hpametrics/kubectl-hpametrics/pkg/gather"
 )
 
 func TestNewRejectsMissingFetcher(t *testing.T) {
@@ -639,4 +643,36 @@ func TestSelectedMetricStaysOnScreen(t *testing.T) {
 	h.send(tea.WindowSizeMsg{Width: 80, Height: 12})
 	h.key("tab")
 	h.requireScreenContains("▶ http_requests_per_second")
+}
+
+// nilFetcher gathers neither a state nor an error, as a broken Fetcher
+// might, and lists hpas.
+type nilFetcher struct {
+	hpas []autoscalingv2.HorizontalPodAutoscaler
+}
+
+func (f nilFetcher) ListHPAs(context.Context, string) ([]autoscalingv2.HorizontalPodAutoscaler, error) {
+	return f.hpas, nil
+}
+
+func (nilFetcher) Gather(context.Context, string, string) (*gather.State, error) {
+	return nil, nil
+}
+
+func TestNilStateIsAnError(t *testing.T) {
+	clock := newFakeClock()
+	fetcher := nilFetcher{hpas: []autoscalingv2.HorizontalPodAutoscaler{{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop"}}}}
+	m, err := New(Options{Fetcher: fetcher, Clock: clock, Namespace: "shop", Name: "web", Interval: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, clock: clock, m: m}
+	h.send(tea.WindowSizeMsg{Width: 120, Height: 20})
+	h.run(m.Init())
+	h.requireScreenContains("gathering HPA shop/web returned no HPA")
+
+	// The list shows a nil state from the finding gathering as a failed
+	// row, without a panic.
+	h.key("esc")
+	h.requireScreenContains("? gathering failed", "gathering returned no HPA")
 }
