@@ -95,6 +95,10 @@ type reduction struct {
 // reduce runs the controller's REST metrics client on the case.
 func (apis *metricsAPIs) reduce(c *reductionCase) reduction {
 	apis.current = c
+	// The fakes record every request. Nothing reads the record.
+	apis.resource.ClearActions()
+	apis.custom.ClearActions()
+	apis.external.ClearActions()
 	ctx := context.Background()
 	podSelector := labels.SelectorFromSet(labels.Set{"app": "web"})
 	metricSelector := labels.SelectorFromSet(labels.Set{"queue": "jobs"})
