@@ -89,8 +89,18 @@ func simplifications(c *diffCase) []*diffCase {
 	if c.StatusReplicas != c.SpecReplicas {
 		edit(func(v *diffCase) { v.StatusReplicas = v.SpecReplicas })
 	}
+	if c.SpecReplicas == 0 {
+		// Zero replicas need the ScaledToZero condition, one does not.
+		edit(func(v *diffCase) {
+			if v.StatusReplicas == 0 {
+				v.StatusReplicas = 1
+			}
+			v.SpecReplicas = 1
+		})
+	}
+	// Fewer replicas, but not 0, which the step above leaves.
 	for _, n := range []int32{1, c.SpecReplicas / 2, c.SpecReplicas - 1} {
-		if n >= 0 && n < c.SpecReplicas {
+		if n >= 1 && n < c.SpecReplicas {
 			edit(func(v *diffCase) {
 				if v.StatusReplicas == v.SpecReplicas {
 					v.StatusReplicas = n
@@ -104,6 +114,9 @@ func simplifications(c *diffCase) []*diffCase {
 	for i, p := range c.Pods {
 		if len(p.InitContainers) > 0 {
 			edit(func(v *diffCase) { v.Pods[i].InitContainers = nil })
+		}
+		for j := range p.InitContainers {
+			edit(func(v *diffCase) { v.Pods[i].InitContainers = slices.Delete(v.Pods[i].InitContainers, j, j+1) })
 		}
 		if len(p.Containers) > 1 {
 			edit(func(v *diffCase) { v.Pods[i].Containers = v.Pods[i].Containers[:1] })
@@ -123,11 +136,24 @@ func simplifications(c *diffCase) []*diffCase {
 		if p.Phase != corev1.PodRunning {
 			edit(func(v *diffCase) { v.Pods[i].Phase = corev1.PodRunning })
 		}
+		// Requests for resources the metric does not read.
 		for j, ctr := range p.Containers {
 			for name := range ctr.Requests {
 				if name != c.metricResourceName() {
 					edit(func(v *diffCase) { delete(v.Pods[i].Containers[j].Requests, name) })
 				}
+			}
+		}
+		for j, ctr := range p.InitContainers {
+			for name := range ctr.Requests {
+				if name != c.metricResourceName() {
+					edit(func(v *diffCase) { delete(v.Pods[i].InitContainers[j].Requests, name) })
+				}
+			}
+		}
+		for name := range p.PodRequests {
+			if len(p.PodRequests) > 1 {
+				edit(func(v *diffCase) { delete(v.Pods[i].PodRequests, name) })
 			}
 		}
 	}
