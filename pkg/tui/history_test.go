@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -223,5 +224,26 @@ func TestWatchCoversWindowOnScreen(t *testing.T) {
 	h.requireScreenContains("Watched for 5m15s, covering the 5m")
 	if h.m.detail.snap.history.Inferred {
 		t.Error("the recomputation still used an inferred history after covering the window")
+	}
+}
+
+func TestStabilizationTimeOnlyWhenObserved(t *testing.T) {
+	snap := &detailSnapshot{
+		at:          epoch,
+		observation: observation{At: epoch, Recorded: true, Proposal: 2, Stabilized: 6, Reason: "ScaleDownStabilized"},
+		history: replicas.History{Recommendations: []replicas.TimestampedRecommendation{
+			{Recommendation: 6, Timestamp: epoch.Add(-time.Minute)},
+		}},
+	}
+	w := windows{Known: true, Down: 5 * time.Minute}
+
+	inferred := stabilizationText(snap, w, nil)
+	if !strings.Contains(inferred, "highest recommendation 6 (inferred from events and status") || strings.Contains(inferred, "until") {
+		t.Errorf("with an inferred recommendation: %q", inferred)
+	}
+
+	observed := stabilizationText(snap, w, []observation{{At: epoch.Add(-time.Minute), Recorded: true, Proposal: 6}})
+	if !strings.Contains(observed, "latest at 02:59:00, in the window until 03:04:00") {
+		t.Errorf("with an observed recommendation: %q", observed)
 	}
 }

@@ -20,7 +20,7 @@ func (m *Model) historySection() []string {
 	lines := []string{m.sectionTitle("RECOMMENDATIONS", "recomputed at each refresh of this watch")}
 
 	lines = append(lines, m.wrapLines(coverageText(snap.coverage, t.windows), m.width-2, 3, &m.st.faint)...)
-	lines = append(lines, m.wrapLines(stabilizationText(snap, t.windows), m.width-2, 3, nil)...)
+	lines = append(lines, m.wrapLines(stabilizationText(snap, t.windows, t.observations), m.width-2, 3, nil)...)
 	for i := range lines[1:] {
 		lines[1+i] = "  " + lines[1+i]
 	}
@@ -94,8 +94,10 @@ func coverageText(c coverage, w windows) string {
 }
 
 // stabilizationText describes what the windows made of the recommendations
-// in them at the last refresh.
-func stabilizationText(snap *detailSnapshot, w windows) string {
+// in them at the last refresh. It gives the time a holding recommendation
+// leaves the window only when the watch observed it: an inferred one
+// carries a bound, not its time.
+func stabilizationText(snap *detailSnapshot, w windows, observed []observation) string {
 	o := snap.observation
 	if !o.Recorded {
 		return "No recommendation at the last refresh: the controller did not reach the stabilization step."
@@ -105,8 +107,12 @@ func stabilizationText(snap *detailSnapshot, w windows) string {
 	if !w.Behavior {
 		high, at := highestSince(recs, now.Add(-w.Down), true, o.Proposal)
 		s := "Scale-down window " + formatWindow(w.Down) + ": highest recommendation " + strconv.Itoa(int(high))
-		if !at.IsZero() {
+		switch {
+		case at.IsZero():
+		case wasObserved(observed, high, at):
 			s += " (latest at " + formatClock(at) + ", in the window until " + formatClock(at.Add(w.Down)) + ")"
+		default:
+			s += " (inferred from events and status, so its time is not known)"
 		}
 		return s + " against the proposal " + strconv.Itoa(int(o.Proposal)) + " gives " + strconv.Itoa(int(o.Stabilized)) + " (" + clean(o.Reason) + ")."
 	}
@@ -142,6 +148,17 @@ func highestSince(recs []replicas.TimestampedRecommendation, cutoff time.Time, i
 		}
 	}
 	return high, at
+}
+
+// wasObserved reports whether the watch recorded the recommendation value
+// at time at.
+func wasObserved(observed []observation, value int32, at time.Time) bool {
+	for _, o := range observed {
+		if o.Recorded && o.Proposal == value && o.At.Equal(at) {
+			return true
+		}
+	}
+	return false
 }
 
 // lowestSince returns the lowest recommendation after cutoff, starting
