@@ -24,7 +24,10 @@ import (
 	"github.com/hpametrics/kubectl-hpametrics/test/cluster/adapter/control"
 )
 
-var podsResource = schema.GroupResource{Resource: "pods"}
+var (
+	podsResource       = schema.GroupResource{Resource: "pods"}
+	namespacesResource = schema.GroupResource{Resource: "namespaces"}
+)
 
 // Provider serves custom and external metrics from a Store. Pods are
 // selected through an informer on the real API server, so label selectors
@@ -50,7 +53,13 @@ func NewProvider(store *Store, pods corelisters.PodLister, mapper *restmapper.De
 // GetMetricByName returns metric for one object: a pod, a namespace or any
 // other namespaced object.
 func (p *Provider) GetMetricByName(ctx context.Context, name types.NamespacedName, info provider.CustomMetricInfo, metricSelector labels.Selector) (*custom_metrics.MetricValue, error) {
-	if err := applyFault(ctx, p.store, control.APICustom, name.Namespace, info.Metric, info.GroupResource); err != nil {
+	// A metric describing a Namespace is root-scoped, so the namespace a
+	// fault is matched against is the object's name.
+	faultNamespace := name.Namespace
+	if info.GroupResource == namespacesResource {
+		faultNamespace = name.Name
+	}
+	if err := applyFault(ctx, p.store, control.APICustom, faultNamespace, info.Metric, info.GroupResource); err != nil {
 		return nil, err
 	}
 

@@ -15,6 +15,14 @@ import (
 // cluster is shared by every test. Tests isolate themselves by namespace.
 var cluster *harness.Cluster
 
+// auditPolicy records every request at Metadata level, so tests can check
+// which verbs a client used.
+const auditPolicy = `apiVersion: audit.k8s.io/v1
+kind: Policy
+rules:
+- level: Metadata
+`
+
 // Timeouts sized for the two-second HPA sync period: the controller needs
 // a few syncs to read metrics, scale and report.
 const (
@@ -40,6 +48,7 @@ func run(m *testing.M) int {
 		// A short CPU initialization period lets freshly started fixture
 		// pods count toward cpu utilization within the test's timeout.
 		HPACPUInitializationPeriod: 5 * time.Second,
+		AuditPolicy:                auditPolicy,
 	})
 	if err != nil {
 		// Failing here fails every test in the package: a missing cluster

@@ -11,8 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -205,6 +207,9 @@ func (c *Cluster) Stop() error {
 				errs = append(errs, err)
 			}
 		}
+		if len(c.procs) > 0 {
+			errs = append(errs, c.checkPortsClosed()...)
+		}
 		if c.removeDir && len(errs) == 0 {
 			if err := os.RemoveAll(c.Dir); err != nil {
 				errs = append(errs, fmt.Errorf("remove cluster directory: %w", err))
@@ -219,6 +224,21 @@ func (c *Cluster) Stop() error {
 // read the logs after a failed test.
 func (c *Cluster) KeepDir() {
 	c.removeDir = false
+}
+
+// checkPortsClosed returns an error for every cluster port that still
+// accepts connections after the processes stopped.
+func (c *Cluster) checkPortsClosed() []error {
+	var errs []error
+	for name, port := range c.Ports() {
+		address := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		conn, err := net.DialTimeout("tcp", address, time.Second)
+		if err == nil {
+			conn.Close()
+			errs = append(errs, fmt.Errorf("port %d (%s) still accepts connections after stop", port, name))
+		}
+	}
+	return errs
 }
 
 // Pids returns the process ids of the running control-plane programs.
