@@ -65,7 +65,7 @@ func TestPodStatusNotReadyPhases(t *testing.T) {
 		if status.Phase != tc.wantPhase {
 			t.Errorf("%+v: phase = %s, want %s", tc.plan, status.Phase, tc.wantPhase)
 		}
-		// Only a Running pod can be ready, whatever the plan says.
+		// Only a Running pod can be ready, whatever the plan requests.
 		if ready := condition(status, corev1.PodReady); ready == nil || ready.Status != corev1.ConditionFalse {
 			t.Errorf("%+v: Ready condition = %+v, want False", tc.plan, ready)
 		}
