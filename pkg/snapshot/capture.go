@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,7 +32,7 @@ func Encode(state *gather.State, format string) ([]byte, error) {
 	}
 	switch format {
 	case "", "yaml":
-		return yaml.Marshal(l)
+		return encodeYAML(l)
 	case "json":
 		data, err := json.MarshalIndent(l, "", "    ")
 		if err != nil {
@@ -40,6 +41,29 @@ func Encode(state *gather.State, format string) ([]byte, error) {
 		return append(data, '\n'), nil
 	}
 	return nil, fmt.Errorf("invalid snapshot format %q: use yaml or json", format)
+}
+
+// encodeYAML writes the List with its kind before its items, unlike a
+// marshaller that sorts keys, so that a file cut short between items is
+// still recognized as a List and its item count can be checked.
+func encodeYAML(l *list) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString("apiVersion: v1\nkind: List\nmetadata:\n  resourceVersion: \"\"\nitems:\n")
+	for _, item := range l.Items {
+		data, err := yaml.Marshal(item)
+		if err != nil {
+			return nil, err
+		}
+		lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+		for i, line := range lines {
+			prefix := "  "
+			if i == 0 {
+				prefix = "- "
+			}
+			b.WriteString(prefix + line + "\n")
+		}
+	}
+	return b.Bytes(), nil
 }
 
 // capture builds the List. Items are ordered by part and sorted by name
@@ -337,7 +361,7 @@ func (c *capturer) addMetric(i int) {
 }
 
 // metricValues writes a custom metrics response. The gathering keeps it in
-// the v1beta2 schema whichever version answered, so it is written as
+// the v1beta2 schema whichever version served it, so it is written as
 // v1beta2 and the version read is kept in an annotation.
 func metricValues(values *custommetricsv1beta2.MetricValueList, index int, part, apiVersion string) any {
 	items := append([]custommetricsv1beta2.MetricValue{}, values.Items...)

@@ -28,10 +28,11 @@ func healthyRequestRate() *gather.State {
 		"checkout-api-7d9f8b6c5-c4lht": 21200, "checkout-api-7d9f8b6c5-rw7nb": 19900,
 	})
 	f.rescale(4, "pods metric http_requests_per_second above target", 3*time.Hour, 1)
+	f.currentPods("http_requests_per_second", "20375m")
 	return f.state
 }
 
-// metricNotServed: the HPA asks for queue_messages_ready, but the adapter's
+// metricNotServed: the HPA requests queue_messages_ready, but the adapter's
 // rules expose the series as rabbitmq_queue_messages_ready.
 func metricNotServed() *gather.State {
 	f := newFixture("orders", "order-worker", "5c8d7f9b4", 3)
@@ -46,7 +47,7 @@ func metricNotServed() *gather.State {
 		Message:            `the HPA was unable to compute the replica count: unable to get metric queue_messages_ready: unable to fetch metrics from custom metrics API: the server could not find the metric queue_messages_ready for pods`,
 		LastTransitionTime: metav1.NewTime(capturedAt.Add(-26 * time.Hour)),
 	}
-	f.syncSpecs()
+	f.currentFailed()
 	m := &f.state.Metrics[0]
 	m.APIVersion = customMetricsV1beta2
 	m.Error = notFound("GET custom.metrics.k8s.io/v1beta2 namespaces/orders/pods/*/queue_messages_ready?labelSelector=app.kubernetes.io/name=order-worker",
@@ -75,6 +76,7 @@ func partialPodValues() *gather.State {
 	m.Values = f.customValues("http_requests_per_second", values)
 	m.Unselected = f.customValues("http_requests_per_second", values)
 	f.rescale(5, "pods metric http_requests_per_second above target", 70*time.Minute, 1)
+	f.currentPods("http_requests_per_second", "151")
 	return f.state
 }
 
@@ -100,14 +102,15 @@ func overlappingSelector() *gather.State {
 		"payments-api-84f6d5c7b9-d2m8x": 41000, "payments-api-84f6d5c7b9-jq6vt": 44500,
 		"payments-api-84f6d5c7b9-s9k4p": 39800, "payments-api-canary-5f9b8c7d6-xw3bn": 118000,
 	})
-	f.state.HPA.Status.DesiredReplicas = 4
+	f.state.HPA.Status.DesiredReplicas = 5
 	f.rescale(3, "All metrics below target", 5*time.Hour, 1)
+	f.currentPods("http_requests_per_second", "58100m")
 	return f.state
 }
 
-// scaleDownStabilization: cpu fell after the evening peak; the metrics
-// propose 2 replicas, but the controller scaled to 6 three minutes ago and
-// the 5-minute window keeps that recommendation.
+// scaleDownStabilization: cpu fell after the evening peak, so the metrics
+// propose 3 replicas. The controller scaled to 6 three minutes ago, and the
+// 5-minute window keeps that recommendation.
 func scaleDownStabilization() *gather.State {
 	f := newFixture("media", "thumbnailer", "7f5d9c6b8", 6)
 	f.cpuMetric(60)
@@ -129,6 +132,7 @@ func scaleDownStabilization() *gather.State {
 	f.syncSpecs()
 	f.rescale(4, "cpu resource utilization (percentage of request) above target", 95*time.Minute, 1)
 	f.rescale(6, "cpu resource utilization (percentage of request) above target", 3*time.Minute, 1)
+	f.currentCPU(23, "114m")
 	return f.state
 }
 
@@ -162,7 +166,7 @@ func missingRequests() *gather.State {
 		Message:            "the HPA was unable to compute the replica count: failed to get cpu utilization: missing request for cpu in container log-shipper of Pod profile-service-b6c4d8f7a5-5kz9r",
 		LastTransitionTime: metav1.NewTime(capturedAt.Add(-4 * time.Hour)),
 	}
-	f.syncSpecs()
+	f.currentFailed()
 	return f.state
 }
 
@@ -195,7 +199,7 @@ func externalTimeout() *gather.State {
 	return f.state
 }
 
-// customMetricsTimeout: the adapter answers discovery but its query to
+// customMetricsTimeout: the adapter serves discovery, but its query to
 // Prometheus exceeds the request timeout.
 func customMetricsTimeout() *gather.State {
 	f := newFixture("storefront", "cart-api", "f4d7c9b8a6", 3)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -23,8 +24,8 @@ type rawObject struct {
 	gvk  schema.GroupVersionKind
 	meta objectMeta
 	raw  []byte
-	// where locates the object in the input for messages, such as
-	// "item 3 of the List at line 1".
+	// where is the object's location in the input for messages, such as
+	// "item 3 of the List in the document at line 1".
 	where string
 	// list is the number of the document the object came from, counting
 	// from 1, so items of one List share it.
@@ -46,6 +47,12 @@ type objectMeta struct {
 	Annotations map[string]string `json:"annotations"`
 }
 
+// hugeExponent matches a number token with an exponent of three or more
+// digits. resource.ParseQuantity rounds 1e-99999999 to nano precision
+// through numbers with that many digits, which takes minutes, so such input
+// is rejected before any object is decoded.
+var hugeExponent = regexp.MustCompile(`(?:^|[\s:\[,"'])[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]{3,}(?:[\s,\]}"']|$)`)
+
 // readInput reads at most maxBytes from r.
 func readInput(r io.Reader, source string, maxBytes int64) ([]byte, error) {
 	if maxBytes <= 0 {
@@ -57,6 +64,9 @@ func readInput(r io.Reader, source string, maxBytes int64) ([]byte, error) {
 	}
 	if int64(len(data)) > maxBytes {
 		return nil, fmt.Errorf("%s is larger than the %s limit: capture only the HPA's namespace and workload, for example with kubectl hpametrics snapshot NAME", source, formatBytes(maxBytes))
+	}
+	if number := hugeExponent.Find(data); number != nil {
+		return nil, fmt.Errorf("%s contains the number %s, whose exponent has more than two digits: no API server writes such a quantity, and parsing it can take minutes", source, strings.Trim(string(number), " \t\r\n:[,\"'}]"))
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if len(bytes.TrimSpace(data)) == 0 {
@@ -100,6 +110,9 @@ func appendObjects(objects []rawObject, doc []byte, where string, list, depth in
 	var env envelope
 	if err := json.Unmarshal(trimmed, &env); err != nil {
 		return nil, fmt.Errorf("%s is not a valid Kubernetes object: %v", where, err)
+	}
+	if env.Kind == "" && len(env.Items) > 0 {
+		return nil, fmt.Errorf("%s has items but no kind: the file may be cut short, since kubectl prints a List's kind after its items; copy the whole file", where)
 	}
 	if env.Kind == "" || env.APIVersion == "" {
 		return nil, fmt.Errorf("%s is not a Kubernetes object: it has no kind or apiVersion", where)
@@ -254,7 +267,7 @@ func splitDocuments(data []byte, source string) ([]document, error) {
 		}
 	}
 	if len(docs) == 0 {
-		return nil, fmt.Errorf("%s holds no documents: it must hold a snapshot or kubectl output in YAML or JSON", source)
+		return nil, fmt.Errorf("%s contains no documents: it must hold a snapshot or kubectl output in YAML or JSON", source)
 	}
 	return docs, nil
 }

@@ -52,12 +52,12 @@ type MultipleHPAsError struct {
 }
 
 func (e *MultipleHPAsError) Error() string {
-	return fmt.Sprintf("%s holds %d HPAs: name the one to explain, one of: %s", e.Source, len(e.Names), strings.Join(e.Names, ", "))
+	return fmt.Sprintf("%s contains %d HPAs: name the one to explain, one of: %s", e.Source, len(e.Names), strings.Join(e.Names, ", "))
 }
 
 // Load reads a snapshot, or kubectl output, from r and assembles the state
 // of one HPA. It returns an error for input that cannot be read, has no HPA,
-// or is ambiguous; a part that the input lacks becomes a SourceError with
+// or is ambiguous. A part that the input lacks becomes a SourceError with
 // reason diagnose.ReasonNotCaptured, which the diagnosis reports.
 func Load(r io.Reader, opts Options) (*Loaded, error) {
 	source := opts.Source
@@ -127,7 +127,12 @@ func chooseHPA(set *objectSet, opts Options, source string) (entry[*autoscalingv
 		}
 	}
 	if len(set.hpas) == 0 {
-		return none, fmt.Errorf("%s holds no HorizontalPodAutoscaler: add the output of kubectl get hpa NAME -n NAMESPACE -o yaml", source)
+		for _, o := range set.ignored {
+			if strings.HasPrefix(o.what, gkHPA.Kind+" ") {
+				return none, fmt.Errorf("%s contains no HorizontalPodAutoscaler that explain reads: %s: %s", source, o.what, o.reason)
+			}
+		}
+		return none, fmt.Errorf("%s contains no HorizontalPodAutoscaler: add the output of kubectl get hpa NAME -n NAMESPACE -o yaml", source)
 	}
 
 	if opts.Name != "" {
@@ -139,7 +144,7 @@ func chooseHPA(set *objectSet, opts Options, source string) (entry[*autoscalingv
 		}
 		switch len(named) {
 		case 0:
-			return none, fmt.Errorf("%s holds no HPA named %q%s; it holds: %s", source, opts.Name, inNamespace(opts.Namespace), strings.Join(set.hpaNames(), ", "))
+			return none, fmt.Errorf("%s contains no HPA named %q%s; it contains: %s", source, opts.Name, inNamespace(opts.Namespace), strings.Join(set.hpaNames(), ", "))
 		case 1:
 			return named[0], nil
 		}
@@ -147,7 +152,7 @@ func chooseHPA(set *objectSet, opts Options, source string) (entry[*autoscalingv
 		for _, e := range named {
 			namespaces = append(namespaces, e.obj.Namespace)
 		}
-		return none, fmt.Errorf("%s holds an HPA named %q in namespaces %s: choose one with --namespace", source, opts.Name, strings.Join(namespaces, ", "))
+		return none, fmt.Errorf("%s contains an HPA named %q in namespaces %s: choose one with --namespace", source, opts.Name, strings.Join(namespaces, ", "))
 	}
 
 	var marked []entry[*autoscalingv2.HorizontalPodAutoscaler]
@@ -162,7 +167,7 @@ func chooseHPA(set *objectSet, opts Options, source string) (entry[*autoscalingv
 	case len(candidates) == 1:
 		return candidates[0], nil
 	case len(candidates) == 0:
-		return none, fmt.Errorf("%s holds no HPA%s; it holds: %s", source, inNamespace(opts.Namespace), strings.Join(set.hpaNames(), ", "))
+		return none, fmt.Errorf("%s contains no HPA%s; it contains: %s", source, inNamespace(opts.Namespace), strings.Join(set.hpaNames(), ", "))
 	}
 	names := make([]string, 0, len(candidates))
 	for _, e := range candidates {
@@ -214,7 +219,7 @@ func (l *loader) readCaptureMarks(loaded *Loaded) error {
 		return nil
 	}
 	if held := l.set.listSizes[l.subject.src.list]; held < recorded {
-		l.truncated = fmt.Sprintf("the snapshot records %d items but %s holds %d", recorded, l.source, held)
+		l.truncated = fmt.Sprintf("the snapshot records %d items but %s contains %d", recorded, l.source, held)
 		loaded.Complete = false
 	}
 	return nil
@@ -323,7 +328,7 @@ func (l *loader) notes() []v1alpha1.Finding {
 		notes = append(notes, v1alpha1.Finding{
 			Code:     diagnose.CodeSnapshotTruncated,
 			Severity: v1alpha1.SeverityWarning,
-			Message:  "The snapshot holds fewer objects than it recorded, so it was cut short or edited; parts it lacks are reported as missing.",
+			Message:  "The snapshot contains fewer objects than it recorded, so it was cut short or edited. Parts it lacks are reported as missing.",
 			Evidence: []string{l.truncated},
 			Fix:      "Capture the snapshot again and copy the whole file.",
 			Check:    fmt.Sprintf("kubectl hpametrics snapshot %s -n %s > snapshot.yaml", l.subject.obj.Name, l.namespace),

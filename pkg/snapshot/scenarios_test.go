@@ -1,6 +1,9 @@
 package snapshot
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -14,8 +17,11 @@ import (
 	custommetricsv1beta2 "k8s.io/metrics/pkg/apis/custom_metrics/v1beta2"
 	metricsv1beta1 "k8s.io/metrics/pkg/apis/metrics/v1beta1"
 
+	"github.com/hpametrics/kubectl-hpametrics/pkg/apis/v1alpha1"
 	"github.com/hpametrics/kubectl-hpametrics/pkg/diagnose"
+	explainpkg "github.com/hpametrics/kubectl-hpametrics/pkg/explain"
 	"github.com/hpametrics/kubectl-hpametrics/pkg/gather"
+	"github.com/hpametrics/kubectl-hpametrics/pkg/replicas"
 )
 
 // capturedAt is the capture time of every scenario: a page at 3 a.m.
@@ -29,8 +35,9 @@ type scenario struct {
 	// example is the file name under examples/, empty for scenarios that
 	// only the round-trip test uses.
 	example string
-	// title describes the situation for examples/README.md.
+	// title and about describe the situation in examples/README.md.
 	title   string
+	about   string
 	state   func() *gather.State
 	verdict string
 	codes   []string
@@ -102,15 +109,12 @@ func newFixture(ns, deploy, podHash string, replicas int32) *fixture {
 	return f
 }
 
+// uid derives a stable, UUID-shaped UID from the object's identity, so
+// that regenerated examples do not change.
 func uid(parts ...string) types.UID {
-	h := uint64(14695981039346656037)
-	for _, p := range parts {
-		for i := 0; i < len(p); i++ {
-			h ^= uint64(p[i])
-			h *= 1099511628211
-		}
-	}
-	return types.UID(fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", uint32(h), uint16(h>>32), uint16(h>>48), uint16(h>>8), h&0xffffffffffff))
+	sum := sha256.Sum256([]byte(strings.Join(parts, "/")))
+	h := hex.EncodeToString(sum[:16])
+	return types.UID(h[0:8] + "-" + h[8:12] + "-4" + h[13:16] + "-a" + h[17:20] + "-" + h[20:32])
 }
 
 func (f *fixture) replicaSet(name string, id types.UID, owner string, ownerID types.UID) metav1.PartialObjectMetadata {
@@ -200,6 +204,38 @@ func (f *fixture) externalMetric(name string, selector map[string]string, target
 			Target: autoscalingv2.MetricTarget{Type: autoscalingv2.AverageValueMetricType, AverageValue: quantity(target)},
 		},
 	})
+	f.syncSpecs()
+}
+
+// currentPods sets the status.currentMetrics entry the controller wrote
+// for a Pods metric at its last sync.
+func (f *fixture) currentPods(name, average string) {
+	f.state.HPA.Status.CurrentMetrics = append(f.state.HPA.Status.CurrentMetrics, autoscalingv2.MetricStatus{
+		Type: autoscalingv2.PodsMetricSourceType,
+		Pods: &autoscalingv2.PodsMetricStatus{
+			Metric:  autoscalingv2.MetricIdentifier{Name: name},
+			Current: autoscalingv2.MetricValueStatus{AverageValue: quantity(average)},
+		},
+	})
+	f.syncSpecs()
+}
+
+// currentCPU sets the status.currentMetrics entry of a cpu metric.
+func (f *fixture) currentCPU(utilization int32, average string) {
+	f.state.HPA.Status.CurrentMetrics = append(f.state.HPA.Status.CurrentMetrics, autoscalingv2.MetricStatus{
+		Type: autoscalingv2.ResourceMetricSourceType,
+		Resource: &autoscalingv2.ResourceMetricStatus{
+			Name:    corev1.ResourceCPU,
+			Current: autoscalingv2.MetricValueStatus{AverageUtilization: &utilization, AverageValue: quantity(average)},
+		},
+	})
+	f.syncSpecs()
+}
+
+// currentFailed sets the empty status.currentMetrics entry the controller
+// writes for a metric it could not read.
+func (f *fixture) currentFailed() {
+	f.state.HPA.Status.CurrentMetrics = append(f.state.HPA.Status.CurrentMetrics, autoscalingv2.MetricStatus{})
 	f.syncSpecs()
 }
 
@@ -317,6 +353,7 @@ func scenarios() []scenario {
 			name:    "healthy request rate",
 			example: "healthy-request-rate.yaml",
 			title:   "Healthy scaling on request rate: a Pods metric within the tolerance band",
+			about:   "Four pods of checkout-api serve about 20 requests per second each, the target. The HPA holds its size, and explain shows each pod's value and why no change is asked for.",
 			state:   healthyRequestRate,
 			verdict: "Stable at 4 replicas: http_requests_per_second is 20.375 against a target of 20 (usage ratio 1.019), within the tolerance band.",
 			codes:   []string{diagnose.CodeWithinTolerance},
@@ -325,14 +362,16 @@ func scenarios() []scenario {
 			name:    "metric not served",
 			example: "metric-not-served.yaml",
 			title:   "A metric the custom metrics adapter does not serve (a renamed Prometheus series)",
+			about:   "The HPA asks for queue_messages_ready, but the adapter's rules expose the series as rabbitmq_queue_messages_ready. The adapter answers 404, and explain names the served metric closest to the requested one.",
 			state:   metricNotServed,
-			verdict: `Cannot scale: stuck at 3 replicas because the custom metrics API does not serve a metric named "queue_messages_ready". Did you mean "rabbitmq_queue_messages_ready"?.`,
+			verdict: `Cannot scale: stuck at 3 replicas because the custom metrics API does not serve a metric named "queue_messages_ready". Did you mean "rabbitmq_queue_messages_ready"?`,
 			codes:   []string{diagnose.CodeMetricNotServed},
 		},
 		{
 			name:    "partial pod values",
 			example: "partial-pod-values.yaml",
 			title:   "Values for only some pods: two pods of a fresh rollout are not scraped yet",
+			about:   "Three of five pods report about 150 requests per second against a target of 100, but two pods started 40 seconds ago have no value yet. On a scale-up the controller counts them as 0, which cancels the scale-up.",
 			state:   partialPodValues,
 			codes:   []string{diagnose.CodePartialPodValues, diagnose.CodeMissingPodsCounted},
 		},
@@ -340,6 +379,7 @@ func scenarios() []scenario {
 			name:    "overlapping selectors",
 			example: "overlapping-selector.yaml",
 			title:   "Overlapping selectors: canary pods match the stable Deployment's selector",
+			about:   "A canary Deployment's pod carries the stable Deployment's app label. The HPA of the stable Deployment averages the canary's much higher load in and scales up.",
 			state:   overlappingSelector,
 			codes:   []string{diagnose.CodeOverlappingSelector},
 		},
@@ -347,6 +387,7 @@ func scenarios() []scenario {
 			name:    "scale-down held by stabilization",
 			example: "scale-down-stabilization.yaml",
 			title:   "A scale-down held by the stabilization window after the evening peak",
+			about:   "cpu use fell to about 23% of requests against a target of 60%, so the metrics propose 3 replicas, but the controller scaled to 6 three minutes ago and the default 5-minute window keeps that recommendation. explain reconstructs the window from the HPA's events.",
 			state:   scaleDownStabilization,
 			codes:   []string{diagnose.CodeStabilizationHold},
 		},
@@ -354,6 +395,7 @@ func scenarios() []scenario {
 			name:    "missing requests",
 			example: "missing-requests.yaml",
 			title:   "A cpu Utilization target on pods whose sidecar has no cpu request",
+			about:   "A log-shipping sidecar added to the pods has no cpu request, so the controller cannot compute cpu utilization and does not scale at all.",
 			state:   missingRequests,
 			codes:   []string{diagnose.CodeMissingRequests},
 		},
@@ -361,6 +403,7 @@ func scenarios() []scenario {
 			name:    "adapter timeout",
 			example: "external-metric-timeout.yaml",
 			title:   "An External metric whose adapter times out, with its APIService unavailable",
+			about:   "KEDA's metrics APIService fails its availability checks, so reading the queue length times out. The user who captured the snapshot could not list events, which the snapshot records as well.",
 			state:   externalTimeout,
 			codes:   []string{diagnose.CodeAPIServiceUnavailable},
 		},
@@ -379,4 +422,16 @@ func scenarios() []scenario {
 
 func corevEnv(name, value string) corev1.EnvVar {
 	return corev1.EnvVar{Name: name, Value: value}
+}
+
+func explainOptions(now time.Time) explainpkg.Options {
+	return explainpkg.Options{Config: replicas.DefaultConfig(), Now: now}
+}
+
+func explainState(state *gather.State, now time.Time) *v1alpha1.Explanation {
+	return explainpkg.Build(state, explainOptions(now))
+}
+
+func errorsAs(err error, target any) bool {
+	return errors.As(err, target)
 }
