@@ -10,6 +10,7 @@ import (
 
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/hpametrics/kubectl-hpametrics/pkg/gather"
 	"github.com/hpametrics/kubectl-hpametrics/pkg/render"
 	"github.com/hpametrics/kubectl-hpametrics/pkg/replicas"
+	"github.com/hpametrics/kubectl-hpametrics/pkg/snapshot"
 )
 
 const explainLong = `Explain what a HorizontalPodAutoscaler sees and why it scales.
@@ -35,6 +37,14 @@ history in memory, where no client can read it: conclusions that rest on it
 are reconstructed from events and marked as inferred. Metrics APIs may need a
 minute or two after a pod starts before they return its values.
 
+With --from, explain reads a file instead of the cluster and needs no
+kubeconfig: a snapshot written by "kubectl hpametrics snapshot", or the
+output of "kubectl get hpa,deploy,pods -o yaml" and "kubectl get --raw"
+metric responses appended to one file. Parts the file lacks are reported as
+findings with the command that captures them. With -f, explain reads an HPA
+manifest that is not applied and explains, against the cluster, what it
+would do if applied now.
+
 Exit status: 0 when an explanation was produced, whatever it found; 1 when
 none could be produced; with --fail-on, 3 when a finding of that severity or
 worse was found.`
@@ -49,7 +59,18 @@ const explainExample = `  # Explain the HPA "web" in the current namespace
   kubectl hpametrics explain web --tolerance=0.05
 
   # Fail a CI job when explain finds an error
-  kubectl hpametrics explain web --fail-on=error`
+  kubectl hpametrics explain web --fail-on=error
+
+  # Explain from a snapshot a user captured, without access to the cluster
+  kubectl hpametrics explain --from snapshot.yaml
+
+  # Explain from plain kubectl output, at a chosen time
+  kubectl get hpa,deploy,pods -n shop -o yaml > web.yaml
+  kubectl get --raw '/apis/custom.metrics.k8s.io/v1beta2/namespaces/shop/pods/*/http_requests' >> web.yaml
+  kubectl hpametrics explain --from web.yaml web --now 2026-03-14T02:47:31Z
+
+  # Check an HPA manifest before applying it
+  kubectl hpametrics explain -f hpa.yaml`
 
 // ExitFindings is the exit status when --fail-on matched a finding.
 const ExitFindings = 3
@@ -62,6 +83,16 @@ type ExplainOptions struct {
 
 	Name      string
 	Namespace string
+
+	// From is the file (or "-" for stdin) explained instead of the
+	// cluster; Filename is an HPA manifest explained against the cluster.
+	From     string
+	Filename string
+	// NowText is --now as given; now is it parsed.
+	NowText  string
+	now      time.Time
+	loaded   *snapshot.Loaded
+	manifest *autoscalingv2.HorizontalPodAutoscaler
 
 	Output     string
 	NoColor    bool
@@ -94,12 +125,12 @@ func NewExplainOptions(configFlags *genericclioptions.ConfigFlags, counter *gath
 func NewCmdExplain(configFlags *genericclioptions.ConfigFlags, counter *gather.RequestCounter, streams genericiooptions.IOStreams) *cobra.Command {
 	o := NewExplainOptions(configFlags, counter, streams)
 	cmd := &cobra.Command{
-		Use:                   "explain NAME",
+		Use:                   "explain (NAME | --from FILE [NAME] | -f MANIFEST)",
 		DisableFlagsInUseLine: true,
 		Short:                 "Recompute an HPA's decision and explain it",
 		Long:                  explainLong,
 		Example:               explainExample,
-		Args:                  cobra.ExactArgs(1),
+		Args:                  cobra.MaximumNArgs(1),
 		ValidArgsFunction:     completeHPANames(configFlags),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(args); err != nil {
@@ -117,14 +148,32 @@ func NewCmdExplain(configFlags *genericclioptions.ConfigFlags, counter *gather.R
 	flags.BoolVar(&o.NoColor, "no-color", false, "Print plain text without colors (also when NO_COLOR is set or stdout is not a terminal).")
 	flags.StringVar(&o.FailOn, "fail-on", "", "Exit with status 3 when a finding of this severity or worse is found: error or warning.")
 	flags.DurationVar(&o.StaleAfter, "stale-after", 3*time.Minute, "Report metric samples older than this as stale.")
+	flags.StringVar(&o.From, "from", "", "Explain from this file (- for stdin) instead of the cluster: a snapshot, or kubectl get output and metric responses in YAML or JSON.")
+	flags.StringVarP(&o.Filename, "filename", "f", "", "Explain this HPA manifest (- for stdin) as a dry run against the cluster, as if it were applied now.")
+	flags.StringVar(&o.NowText, "now", "", "With --from, the evaluation time in RFC 3339, such as 2026-03-14T02:47:31Z. Default: the file's capture time, else its newest timestamp, else the current time.")
 	addControllerFlags(flags, &o.Tolerance, &o.CPUInitializationPeriod, &o.InitialReadinessDelay, &o.DownscaleStabilizationWindow)
 	return cmd
 }
 
 // Complete reads the HPA name and fills the namespace and clients from the
-// kubeconfig flags.
+// kubeconfig flags. With --from it only reads the file, so no kubeconfig is
+// needed; with -f it also reads the manifest.
 func (o *ExplainOptions) Complete(args []string) error {
-	o.Name = args[0]
+	if len(args) > 0 {
+		o.Name = args[0]
+	}
+	if err := o.validateSources(); err != nil {
+		return err
+	}
+	if err := o.completeNow(); err != nil {
+		return err
+	}
+	if o.From != "" {
+		return o.completeFrom()
+	}
+	if o.Filename == "" && o.Name == "" {
+		return fmt.Errorf("accepts 1 arg(s), received 0: name the HPA, or pass --from FILE or -f MANIFEST")
+	}
 
 	namespace, _, err := o.configFlags.ToRawKubeConfigLoader().Namespace()
 	if err != nil {
@@ -137,7 +186,13 @@ func (o *ExplainOptions) Complete(args []string) error {
 		return err
 	}
 	o.clients, err = gather.NewClients(o.configFlags, o.counter, gather.Options{RequestTimeout: o.requestTimeout})
-	return err
+	if err != nil {
+		return err
+	}
+	if o.Filename != "" {
+		return o.completeManifest()
+	}
+	return nil
 }
 
 // Validate checks the flags.
@@ -155,6 +210,9 @@ func (o *ExplainOptions) Validate() error {
 	if o.StaleAfter <= 0 {
 		return fmt.Errorf("invalid --stale-after %s: it must be positive", o.StaleAfter)
 	}
+	if err := o.validateSources(); err != nil {
+		return err
+	}
 	return validateControllerFlags(o.Tolerance, o.CPUInitializationPeriod, o.InitialReadinessDelay, o.DownscaleStabilizationWindow)
 }
 
@@ -162,6 +220,12 @@ func (o *ExplainOptions) Validate() error {
 func (o *ExplainOptions) Run(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	switch {
+	case o.loaded != nil:
+		return o.runFrom()
+	case o.manifest != nil:
+		return o.runManifest(ctx)
 	}
 	state, err := o.clients.Gather(ctx, o.Namespace, o.Name)
 	if err != nil {

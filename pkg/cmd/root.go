@@ -39,6 +39,7 @@ words why the HPA did or did not scale.`,
 
 	root.AddCommand(NewCmdExplain(configFlags, counter, streams))
 	root.AddCommand(NewCmdWatch(configFlags, counter, streams))
+	root.AddCommand(NewCmdSnapshot(configFlags, counter, streams))
 	root.AddCommand(NewCmdVersion(streams))
 	return root
 }
