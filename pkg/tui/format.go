@@ -1,7 +1,9 @@
 package tui
 
 import (
+	"errors"
 	"math"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +17,20 @@ import (
 // clean makes a cluster-supplied string inert for the terminal.
 func clean(s string) string {
 	return termtext.Sanitize(s)
+}
+
+// errorText prints err for the status line, sanitized. client-go's
+// errors carry the request URL, query included, before the cause
+// (Get "https://host/apis/...?timeout=10s": dial tcp ...); the status
+// line already names the operation, so the URL is left out and the cause
+// fits on screen.
+func errorText(err error) string {
+	msg := err.Error()
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) && urlErr.Err != nil {
+		msg = strings.Replace(msg, urlErr.Error(), urlErr.Err.Error(), 1)
+	}
+	return clean(msg)
 }
 
 // formatNumber prints v with at most three decimals and no trailing zeros.

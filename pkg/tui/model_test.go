@@ -3,7 +3,11 @@ package tui
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
+	"net/url"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -446,7 +450,7 @@ func TestListErrorBeforeAnyData(t *testing.T) {
 	h.send(tea.WindowSizeMsg{Width: 120, Height: 24})
 	h.run(m.Init())
 
-	h.requireScreenContains("✗ dial tcp", "(listing HPAs failing for 0s", "retry in 2s", "connection refused")
+	h.requireScreenContains("✗ listing HPAs failing for 0s", "retry in 2s", "connection refused")
 	// No data yet, so nothing is stale.
 	h.requireScreenLacks("STALE", "showing data from")
 
@@ -462,7 +466,7 @@ func TestListErrorKeepsStaleData(t *testing.T) {
 	h.advance(15 * time.Second)
 	h.requireScreenContains("STALE", "web", "showing data from 03:00:00", "failing for 0s")
 	h.advance(2 * time.Second)
-	h.requireScreenContains("failing for 2s, 2 attempts")
+	h.requireScreenContains("failing for 2s (2 attempts)")
 
 	h.fetcher.setListErr(nil)
 	h.advance(4 * time.Second)
@@ -475,7 +479,7 @@ func TestDetailErrorKeepsStaleData(t *testing.T) {
 	h.send(tea.WindowSizeMsg{Width: 140, Height: 30})
 	h.fetcher.setGatherErr(errors.New("context deadline exceeded"))
 	h.advance(15 * time.Second)
-	h.requireScreenContains("STALE", "(reading shop/web failing for 0s", "deadline exceeded", "web-7d9f8b6c5d-00002")
+	h.requireScreenContains("STALE", "✗ reading shop/web failing for 0s", "deadline exceeded", "web-7d9f8b6c5d-00002")
 }
 
 func TestBackoffDoublesToCap(t *testing.T) {
@@ -600,7 +604,7 @@ func TestHugePodCountRenders(t *testing.T) {
 func TestNotFoundShowsError(t *testing.T) {
 	h := newHarness(t, Options{Name: "nope"}, webSpec())
 	h.send(tea.WindowSizeMsg{Width: 160, Height: 24})
-	h.requireScreenContains(`(reading shop/nope failing`, `"nope" not found`)
+	h.requireScreenContains(`✗ reading shop/nope failing`, `"nope" not found`)
 }
 
 func TestRunesInOneMessageAreSeparateKeys(t *testing.T) {
@@ -675,4 +679,23 @@ func TestNilStateIsAnError(t *testing.T) {
 	// row, without a panic.
 	h.key("esc")
 	h.requireScreenContains("? gathering failed", "gathering returned no HPA")
+}
+
+func TestLongErrorKeepsAgeAndCause(t *testing.T) {
+	h := newHarness(t, Options{Name: "checkout"}, hpaSpec{namespace: "shop", name: "checkout", min: 1, max: 4, cpuMilli: []int64{100}})
+	// The error as gather and explainError wrap client-go's.
+	cause := &url.Error{
+		Op:  "Get",
+		URL: "https://127.0.0.1:41325/apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers/checkout?timeout=10s",
+		Err: &net.OpError{Op: "dial", Net: "tcp", Addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 41325}, Err: syscall.ECONNREFUSED},
+	}
+	unreachable := &gather.UnreachableError{Server: "https://127.0.0.1:41325", Err: cause}
+	h.fetcher.setGatherErr(fmt.Errorf("%w; check the cluster address and your network, or pick another context with --context", unreachable))
+	h.advance(15 * time.Second)
+	h.advance(2 * time.Second)
+	h.requireScreenContains("✗ reading shop/checkout failing for 2s (2 attempts), retry in 4s,", "connection refused", "STALE")
+	h.requireScreenLacks("timeout=10s")
+	if lines := len(h.m.statusLines()); lines != maxStatusLines {
+		t.Errorf("status takes %d lines at 80 columns, want %d", lines, maxStatusLines)
+	}
 }

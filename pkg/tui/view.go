@@ -70,7 +70,7 @@ func (m *Model) footerHeight() int {
 
 // maxStatusLines bounds the status, so an error message cannot push the
 // data off screen.
-const maxStatusLines = 2
+const maxStatusLines = 3
 
 // statusLines shows, by priority: the filter being typed, the current API
 // error with its age and the next retry, the pause, a fetch in flight. It
@@ -87,10 +87,11 @@ func (m *Model) statusLines() []string {
 		if m.view == viewDetail {
 			operation = "reading " + clean(m.detail.key.String())
 		}
-		// The error comes first: on a narrow screen it is what matters.
-		s := "✗ " + clean(p.err.Error()) + " (" + operation + " failing for " + formatAge(p.errSince, now)
+		// The short facts come first, so a long error cut at the last
+		// line never hides how long it has lasted.
+		s := "✗ " + operation + " failing for " + formatAge(p.errSince, now)
 		if p.failures > 1 {
-			s += ", " + strconv.Itoa(p.failures) + " attempts"
+			s += " (" + strconv.Itoa(p.failures) + " attempts)"
 		}
 		switch {
 		case m.paused:
@@ -99,9 +100,10 @@ func (m *Model) statusLines() []string {
 			s += ", retry in " + formatDuration(p.nextAt.Sub(now))
 		}
 		if p.stale() {
-			s += "; showing data from " + formatClock(p.lastSuccess)
+			s += ", showing data from " + formatClock(p.lastSuccess)
 		}
-		return m.wrapLines(s+")", m.width, maxStatusLines, &m.st.error)
+		s += ": " + errorText(p.err)
+		return m.wrapLines(s, m.width, maxStatusLines, &m.st.error)
 	case m.paused:
 		return []string{m.st.warning.Render("paused: press p to resume, r to refresh once")}
 	case p.inFlight:
