@@ -314,3 +314,30 @@ func otherHPA(namespace, name string) string {
 	data, _ := yaml.Marshal(hpa)
 	return string(data)
 }
+
+// TestHandCaptureFromDocs loads a file built the way docs/snapshots.md
+// tells users without the plugin to build one: raw responses without a
+// trailing newline, then a YAML List after a separator.
+func TestHandCaptureFromDocs(t *testing.T) {
+	state := healthyRequestRate()
+	file := kubectlFile{state: state, omit: map[string]bool{"values": true}}.String()
+	values, err := json.Marshal(state.Metrics[0].Values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file += strings.Replace(string(values), "{", `{"kind":"MetricValueList","apiVersion":"custom.metrics.k8s.io/v1beta2",`, 1)
+	file += "\n---\napiVersion: v1\nkind: List\nitems:\n- apiVersion: apiregistration.k8s.io/v1\n  kind: APIService\n  metadata: {name: v1beta2.custom.metrics.k8s.io}\n  spec: {service: {namespace: monitoring, name: prometheus-adapter}}\n  status: {conditions: [{type: Available, status: \"True\"}]}\n- apiVersion: apiregistration.k8s.io/v1\n  kind: APIService\n  metadata: {name: v1.apps}\n  spec: {}\n"
+
+	loaded := loadString(t, file, Options{})
+	verdict, codes := explainLoaded(loaded)
+	if !strings.HasPrefix(verdict, "Stable at 4 replicas") || contains(codes, "SnapshotMissingPart") {
+		t.Errorf("verdict %q, findings %v", verdict, codes)
+	}
+	svc := loaded.State.APIServices["v1beta2.custom.metrics.k8s.io"]
+	if svc == nil || svc.Service != "monitoring/prometheus-adapter:443" || svc.Available == nil {
+		t.Errorf("APIService = %+v, want the adapter's, Available", svc)
+	}
+	if _, ok := loaded.State.APIServices["v1.apps"]; ok {
+		t.Error("an APIService of a group the HPA does not read was kept")
+	}
+}
