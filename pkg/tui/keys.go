@@ -18,6 +18,9 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		var cmds []tea.Cmd
 		for i, r := range msg.Runes {
 			cmds = append(cmds, m.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}))
+			if m.ctx.Err() != nil {
+				break // the rune quit
+			}
 			if m.filtering {
 				// "/" opened the filter: the rest of the runes are its text.
 				cmds = append(cmds, m.handleFilterKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: msg.Runes[i+1:]}))

@@ -625,6 +625,13 @@ func TestRunesInOneMessageAreSeparateKeys(t *testing.T) {
 	if !h.m.filtering || h.m.list.filter != "sh" {
 		t.Errorf("after \"k/sh\": filtering %v, filter %q; want the filter \"sh\" open", h.m.filtering, h.m.list.filter)
 	}
+
+	// Runes after a quit are not handled.
+	h.key("esc")
+	h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("qj")})
+	if !h.quit || h.m.list.cursor != 2 {
+		t.Errorf("after \"qj\": quit %v, cursor %d; want a quit with the cursor left at 2", h.quit, h.m.list.cursor)
+	}
 }
 
 func TestShortTerminalKeepsPodsVisible(t *testing.T) {
