@@ -20,10 +20,9 @@ func clean(s string) string {
 }
 
 // errorText prints err for the status line, sanitized. client-go's
-// errors carry the request URL, query included, before the cause
-// (Get "https://host/apis/...?timeout=10s": dial tcp ...); the status
-// line already names the operation, so the URL is left out and the cause
-// fits on screen.
+// errors put the request URL, query included, before the cause, as in
+// Get "https://host/apis/...?timeout=10s": dial tcp .... The status line
+// already names the operation, so the URL is left out and the cause fits.
 func errorText(err error) string {
 	msg := err.Error()
 	var urlErr *url.Error

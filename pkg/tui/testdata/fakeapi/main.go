@@ -1,7 +1,7 @@
 // Command fakeapi serves a small, moving cluster on 127.0.0.1 for trying
 // "kubectl hpametrics watch" by hand and measuring it. It has a few HPAs
 // on Deployments whose pods' cpu usage follows a slow wave, one HPA whose
-// Deployment is missing, and one with 60 pods. It answers GET requests
+// Deployment is missing, and one with 60 pods. It serves GET requests
 // from memory, in the shapes kube-apiserver v1.37 uses.
 //
 //	go run ./pkg/tui/testdata/fakeapi -addr 127.0.0.1:18443 -kubeconfig /tmp/fakeapi.kubeconfig
