@@ -8,6 +8,8 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/hpametrics/kubectl-hpametrics/pkg/apis/v1alpha1"
 )
 
 // listRow is one HPA of the list, read from its spec and status alone.
@@ -140,25 +142,26 @@ func listMetric(spec autoscalingv2.MetricSpec, status *autoscalingv2.MetricStatu
 	default:
 		return "<" + clean(string(spec.Type)) + ">"
 	}
-	return name + " " + currentText(target, current) + "/" + targetText(target)
+	unit := &v1alpha1.Metric{Type: string(spec.Type), Name: metricSpecName(spec)}
+	return name + " " + currentText(unit, target, current) + "/" + targetText(unit, target)
 }
 
-func targetText(t autoscalingv2.MetricTarget) string {
+func targetText(unit *v1alpha1.Metric, t autoscalingv2.MetricTarget) string {
 	switch t.Type {
 	case autoscalingv2.UtilizationMetricType:
 		if t.AverageUtilization != nil {
 			return strconv.Itoa(int(*t.AverageUtilization)) + "%"
 		}
 	case autoscalingv2.AverageValueMetricType:
-		return quantityText(t.AverageValue)
+		return quantityText(unit, t.AverageValue)
 	case autoscalingv2.ValueMetricType:
-		return quantityText(t.Value)
+		return quantityText(unit, t.Value)
 	}
 	return "<unset>"
 }
 
 // currentText prints the current value in the form of the target.
-func currentText(t autoscalingv2.MetricTarget, cur *autoscalingv2.MetricValueStatus) string {
+func currentText(unit *v1alpha1.Metric, t autoscalingv2.MetricTarget, cur *autoscalingv2.MetricValueStatus) string {
 	if cur == nil {
 		return "<unknown>"
 	}
@@ -166,20 +169,23 @@ func currentText(t autoscalingv2.MetricTarget, cur *autoscalingv2.MetricValueSta
 	case t.Type == autoscalingv2.UtilizationMetricType && cur.AverageUtilization != nil:
 		return strconv.Itoa(int(*cur.AverageUtilization)) + "%"
 	case t.Type == autoscalingv2.ValueMetricType && cur.Value != nil:
-		return quantityText(cur.Value)
+		return quantityText(unit, cur.Value)
 	case cur.AverageValue != nil:
-		return quantityText(cur.AverageValue)
+		return quantityText(unit, cur.AverageValue)
 	case cur.Value != nil:
-		return quantityText(cur.Value)
+		return quantityText(unit, cur.Value)
 	}
 	return "<unknown>"
 }
 
-func quantityText(q *resource.Quantity) string {
+// quantityText prints a quantity as a plain number (a custom metric's
+// "539m" is 0.539). The resource names keep their units: cpu in millicores
+// as kubectl top prints it, memory with a binary suffix.
+func quantityText(unit *v1alpha1.Metric, q *resource.Quantity) string {
 	if q == nil {
 		return "<unset>"
 	}
-	return clean(q.String())
+	return formatQuantity(unit, q.AsApproximateFloat64())
 }
 
 // matches reports whether the row's namespace/name contains filter,
