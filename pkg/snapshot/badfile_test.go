@@ -162,3 +162,23 @@ func TestAliasBombIsBounded(t *testing.T) {
 func itoa(i int) string {
 	return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+i/10)) + string(rune('0'+i%10)))
 }
+
+func TestHugeExponentScan(t *testing.T) {
+	cases := map[string]string{
+		`value: 1e-999`:                     "1e-999",
+		`{"value":"2.5E+1234"}`:             "2.5E+1234",
+		`[-7e100]`:                          "-7e100",
+		`value: 1e99`:                       "",
+		`image: app@sha256:3e1234567abcdef`: "",
+		`name: release-2e100x`:              "",
+		`name: v1e100`:                      "",
+		`uid: 0e123-4567`:                   "",
+		`message: limit 1e100 reached`:      "1e100",
+		`value: "5e100"` + "\n" + `b: 1e-2`: "5e100",
+	}
+	for input, want := range cases {
+		if got := string(hugeExponent([]byte(input))); got != want {
+			t.Errorf("hugeExponent(%q) = %q, want %q", input, got, want)
+		}
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -47,11 +46,51 @@ type objectMeta struct {
 	Annotations map[string]string `json:"annotations"`
 }
 
-// hugeExponent matches a number token with an exponent of three or more
-// digits. resource.ParseQuantity rounds 1e-99999999 to nano precision
-// through numbers with that many digits, which takes minutes, so such input
-// is rejected before any object is decoded.
-var hugeExponent = regexp.MustCompile(`(?:^|[\s:\[,"'])[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]{3,}(?:[\s,\]}"']|$)`)
+// hugeExponent returns the first number token with an exponent of three or
+// more digits, or nil. resource.ParseQuantity rounds 1e-99999999 to nano
+// precision through numbers with that many digits, which takes minutes, so
+// such input is rejected before any object is decoded. A hand-written scan
+// is used because a regular expression made it a third of Load's time.
+// NOTE: such a number in free text, like an event message, also rejects the
+// input.
+func hugeExponent(data []byte) []byte {
+	for i := 1; i < len(data); i++ {
+		if (data[i] != 'e' && data[i] != 'E') || !isNumberByte(data[i-1]) {
+			continue
+		}
+		end := i + 1
+		if end < len(data) && (data[end] == '+' || data[end] == '-') {
+			end++
+		}
+		digits := 0
+		for end < len(data) && data[end] >= '0' && data[end] <= '9' {
+			end++
+			digits++
+		}
+		if digits < 3 || (end < len(data) && !isTokenBoundary(data[end])) {
+			continue
+		}
+		start := i - 1
+		for start > 0 && isNumberByte(data[start-1]) {
+			start--
+		}
+		if start > 0 && (data[start-1] == '+' || data[start-1] == '-') {
+			start--
+		}
+		if start == 0 || isTokenBoundary(data[start-1]) {
+			return data[start:end]
+		}
+	}
+	return nil
+}
+
+func isNumberByte(c byte) bool {
+	return (c >= '0' && c <= '9') || c == '.'
+}
+
+func isTokenBoundary(c byte) bool {
+	return strings.IndexByte(" \t\r\n:[]{},\"'", c) >= 0
+}
 
 // readInput reads at most maxBytes from r.
 func readInput(r io.Reader, source string, maxBytes int64) ([]byte, error) {
@@ -65,8 +104,8 @@ func readInput(r io.Reader, source string, maxBytes int64) ([]byte, error) {
 	if int64(len(data)) > maxBytes {
 		return nil, fmt.Errorf("%s is larger than the %s limit: capture only the HPA's namespace and workload, for example with kubectl hpametrics snapshot NAME", source, formatBytes(maxBytes))
 	}
-	if number := hugeExponent.Find(data); number != nil {
-		return nil, fmt.Errorf("%s contains the number %s, whose exponent has more than two digits: no API server writes such a quantity, and parsing it can take minutes", source, strings.Trim(string(number), " \t\r\n:[,\"'}]"))
+	if number := hugeExponent(data); number != nil {
+		return nil, fmt.Errorf("%s contains the number %s, whose exponent has more than two digits: no API server writes such a quantity, and parsing it can take minutes", source, number)
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if len(bytes.TrimSpace(data)) == 0 {
@@ -204,17 +243,26 @@ type segment struct {
 	line   int
 	isJSON bool
 	text   []byte
+	// content is set once a line other than a blank or a comment is added.
+	content bool
+}
+
+func (s *segment) add(line []byte) {
+	s.text = append(s.text, line...)
+	if trimmed := bytes.TrimSpace(line); len(trimmed) > 0 && trimmed[0] != '#' {
+		s.content = true
+	}
 }
 
 // splitDocuments splits a stream of YAML documents (separated by "---")
 // and JSON values, as produced by appending the output of several kubectl
-// commands to one file. A line that starts with "{" or "[" starts JSON; a
-// later line that starts with a YAML key returns to YAML.
+// commands to one file. A line that starts with "{" or "[" starts JSON, and
+// a later line that starts with a YAML key returns to YAML.
 func splitDocuments(data []byte, source string) ([]document, error) {
 	var segments []segment
 	current := segment{line: 1}
 	flush := func(nextLine int) {
-		if hasContent(current.text) {
+		if current.content {
 			segments = append(segments, current)
 		}
 		current = segment{line: nextLine}
@@ -237,20 +285,20 @@ func splitDocuments(data []byte, source string) ([]document, error) {
 			flush(lineNumber + 1)
 			continue
 		case strings.HasPrefix(bare, "{") || strings.HasPrefix(bare, "["):
-			if !current.isJSON && hasContent(current.text) {
+			if !current.isJSON && current.content {
 				flush(lineNumber)
 			}
-			if !hasContent(current.text) {
+			if !current.content {
 				current.line = lineNumber
 			}
 			current.isJSON = true
 		case current.isJSON && startsYAMLLine(bare):
 			flush(lineNumber)
 		}
-		if !hasContent(current.text) && !current.isJSON {
+		if !current.content && !current.isJSON {
 			current.line = lineNumber
 		}
-		current.text = append(current.text, line...)
+		current.add(line)
 	}
 	flush(lineNumber + 1)
 
@@ -267,7 +315,7 @@ func splitDocuments(data []byte, source string) ([]document, error) {
 		}
 	}
 	if len(docs) == 0 {
-		return nil, fmt.Errorf("%s contains no documents: it must hold a snapshot or kubectl output in YAML or JSON", source)
+		return nil, fmt.Errorf("%s contains no documents: it must contain a snapshot or kubectl output in YAML or JSON", source)
 	}
 	return docs, nil
 }
@@ -290,17 +338,6 @@ func startsYAMLLine(line string) bool {
 		return false
 	}
 	return true
-}
-
-// hasContent reports whether text has anything but blank lines and comments.
-func hasContent(text []byte) bool {
-	for _, line := range bytes.Split(text, []byte("\n")) {
-		trimmed := bytes.TrimSpace(line)
-		if len(trimmed) > 0 && trimmed[0] != '#' {
-			return true
-		}
-	}
-	return false
 }
 
 func appendYAMLDocument(docs []document, seg segment) ([]document, error) {
