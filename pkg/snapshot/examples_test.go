@@ -85,6 +85,10 @@ var exampleExpectations = map[string]struct {
 		"Cannot scale: stuck at 3 replicas because pods lack a cpu request",
 		[]string{diagnose.CodeMissingRequests, diagnose.CodeMetricInvalid, diagnose.CodeControllerCondition},
 	},
+	"captured-demo-pinned-at-max.yaml": {
+		"Pinned at maxReplicas 4: cpu is",
+		[]string{diagnose.CodeClampedAtMax},
+	},
 	"external-metric-timeout.yaml": {
 		"Cannot scale: stuck at 2 replicas because the APIService v1beta1.external.metrics.k8s.io is registered but not Available",
 		[]string{diagnose.CodeAPIServiceUnavailable},
@@ -124,9 +128,9 @@ func TestExamplesExplain(t *testing.T) {
 			if now, source := loaded.EvaluationTime(set, capturedAt); source != TimeSet || !now.Equal(set) {
 				t.Errorf("evaluation time with --now = %s (%v), want %s", now, source, set)
 			}
-			now, source := loaded.EvaluationTime(zeroTime(), capturedAt.AddDate(1, 0, 0))
-			if source != TimeCaptured || !now.Equal(capturedAt) {
-				t.Errorf("evaluation time = %s (%v), want the capture time %s", now, source, capturedAt)
+			now, source := loaded.EvaluationTime(zeroTime(), capturedAt.AddDate(10, 0, 0))
+			if source != TimeCaptured || loaded.CapturedAt.IsZero() || !now.Equal(loaded.CapturedAt) {
+				t.Errorf("evaluation time = %s (%v), want the capture time %s", now, source, loaded.CapturedAt)
 			}
 
 			e := loaded.Explain(explain.Options{Config: replicas.DefaultConfig(), Now: now}, source)
