@@ -22,7 +22,7 @@ func NotCaptured(err *gather.SourceError) bool {
 	return err != nil && err.Reason == ReasonNotCaptured
 }
 
-// appendHint tells how to add a missing part to the file.
+// appendHint is the fix for a part missing from the file.
 const appendHint = "Run the check command against the cluster and append its output to the file, separated by a line containing only ---."
 
 // checkSnapshot reports each part of the state that the file lacks, with

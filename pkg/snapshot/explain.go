@@ -8,7 +8,7 @@ import (
 )
 
 // Explain explains the loaded state at opts.Now, which must be set. The
-// first step says where that time came from, and the notes about the file
+// first step names where that time came from, and the notes about the file
 // join the findings.
 func (l *Loaded) Explain(opts explain.Options, source TimeSource) *v1alpha1.Explanation {
 	if l.State.GatheredAt.IsZero() {

@@ -18,7 +18,7 @@ import (
 type response struct {
 	values   *custommetricsv1beta2.MetricValueList
 	external *externalmetricsv1beta1.ExternalMetricValueList
-	// apiVersion is the metrics API group/version that answered.
+	// apiVersion is the metrics API group/version that served the response.
 	apiVersion string
 	where      string
 }
@@ -126,8 +126,8 @@ func metricName(spec autoscalingv2.MetricSpec) string {
 
 // setResourceMetrics fills the shared metrics.k8s.io response. Outside a
 // complete snapshot the list is cut to the selected pods, because the
-// controller asks with the scale's selector and fails on values of pods
-// it did not list.
+// controller requests values with the scale's selector and fails on values
+// of pods it did not list.
 func (l *loader) setResourceMetrics(state *gather.State, selector labels.Selector) error {
 	if err := l.status(partResourceMetrics); err != nil {
 		state.ResourceMetrics = &gather.ResourceMetrics{
@@ -257,8 +257,8 @@ func (r *metricResponses) put(target map[int]response, index int, resp response)
 }
 
 // matchValues returns the index of the Pods or Object metric a custom
-// metrics response answers, or -1. An empty response, which names no
-// metric, answers the only custom metric when there is one.
+// metrics response belongs to, or -1. An empty response, which names no
+// metric, belongs to the only custom metric when there is one.
 func (r *metricResponses) matchValues(list *custommetricsv1beta2.MetricValueList) int {
 	if len(list.Items) == 0 {
 		return r.onlyIndex(func(spec autoscalingv2.MetricSpec) bool {

@@ -10,8 +10,8 @@ package snapshot
 // Annotations that carry what the objects themselves cannot: the capture
 // time, the spec.metrics entry a metric response belongs to, and the
 // failures the gathering recorded. Metric responses and Status objects are
-// lists, whose ListMeta has no annotations field in Kubernetes; the snapshot
-// adds metadata.annotations to them anyway, and decoders that ignore unknown
+// lists, whose ListMeta has no annotations field in Kubernetes. The snapshot
+// adds metadata.annotations to them anyway, so decoders that ignore unknown
 // fields, as kubectl's do, read them unchanged.
 const (
 	annotationPrefix = "hpametrics.io/"

@@ -58,7 +58,7 @@ func newestTime(state *gather.State) time.Time {
 	return newest
 }
 
-// TimeSource says where the evaluation time of a loaded file came from.
+// TimeSource is the origin of the evaluation time of a loaded file.
 type TimeSource int
 
 const (

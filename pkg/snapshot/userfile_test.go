@@ -315,9 +315,9 @@ func otherHPA(namespace, name string) string {
 	return string(data)
 }
 
-// TestHandCaptureFromDocs loads a file built the way docs/snapshots.md
-// tells users without the plugin to build one: raw responses without a
-// trailing newline, then a YAML List after a separator.
+// TestHandCaptureFromDocs loads a file built as docs/snapshots.md
+// describes for users without the plugin: raw responses without a trailing
+// newline, then a YAML List after a separator.
 func TestHandCaptureFromDocs(t *testing.T) {
 	state := healthyRequestRate()
 	file := kubectlFile{state: state, omit: map[string]bool{"values": true}}.String()
