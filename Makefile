@@ -32,8 +32,8 @@ differential: ## Compare pkg/replicas with the upstream controller on random inp
 FUZZTIME ?= 30s
 
 fuzz: ## Fuzz the snapshot loader and the terminal sanitizer for FUZZTIME each.
-	go test ./pkg/snapshot -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
-	go test ./pkg/termtext -run '^$$' -fuzz '^FuzzSanitize$$' -fuzztime $(FUZZTIME)
+	go test ./pkg/snapshot -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 50x
+	go test ./pkg/termtext -run '^$$' -fuzz '^FuzzSanitize$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 50x
 
 lint: ## Run go vet and check gofmt.
 	go vet ./...
