@@ -24,7 +24,8 @@ import (
 )
 
 // inProcessUserAgent is the user agent of explain runs inside the test
-// binary, so the audit log tells them from the harness's own requests.
+// binary, so the audit log distinguishes them from the harness's own
+// requests.
 const inProcessUserAgent = "kubectl-hpametrics-e2e"
 
 // controllerConfig returns the controller settings the e2e cluster runs
@@ -101,7 +102,7 @@ func (e *explainer) explain(ctx context.Context, name string) (*gather.State, *v
 	return state, explain.Build(state, explain.Options{Config: controllerConfig()}), nil
 }
 
-// hpaFingerprint is what must stay the same for the HPA to count as
+// hpaFingerprint returns what must stay the same for the HPA to count as
 // settled: its status, and the phase and readiness of every pod in its
 // namespace, which the next sync reads.
 func hpaFingerprint(ctx context.Context, hpa *autoscalingv2.HorizontalPodAutoscaler) (string, error) {
@@ -113,7 +114,7 @@ func hpaFingerprint(ctx context.Context, hpa *autoscalingv2.HorizontalPodAutosca
 	fmt.Fprintf(&b, "generation=%d observed=%d current=%d desired=%d",
 		hpa.Generation, observed, hpa.Status.CurrentReplicas, hpa.Status.DesiredReplicas)
 	for _, c := range hpa.Status.Conditions {
-		fmt.Fprintf(&b, " %s=%s/%s", c.Type, c.Status, c.Reason)
+		fmt.Fprintf(&b, " %s=%s/%s: %s", c.Type, c.Status, c.Reason, c.Message)
 	}
 	for _, m := range hpa.Status.CurrentMetrics {
 		fmt.Fprintf(&b, " metric=%s", metricStatusText(m))
@@ -174,20 +175,20 @@ func settleTime() time.Duration {
 func waitSettled(ctx context.Context, namespace, name string, timeout time.Duration, check harness.HPACheck) (*autoscalingv2.HorizontalPodAutoscaler, string, error) {
 	deadline := time.Now().Add(timeout)
 	var last *autoscalingv2.HorizontalPodAutoscaler
-	var lastPrint string
+	var lastFingerprint string
 	var since time.Time
 	for {
 		hpa, err := cluster.Client.AutoscalingV2().HorizontalPodAutoscalers(namespace).Get(ctx, name, metav1.GetOptions{})
 		if err == nil {
-			print, err := hpaFingerprint(ctx, hpa)
+			fingerprint, err := hpaFingerprint(ctx, hpa)
 			if err == nil {
-				if print != lastPrint || !check(hpa) {
-					lastPrint = print
+				if fingerprint != lastFingerprint || !check(hpa) {
+					lastFingerprint = fingerprint
 					since = time.Now()
 				}
 				last = hpa
 				if check(hpa) && time.Since(since) >= settleTime() {
-					return hpa, print, nil
+					return hpa, fingerprint, nil
 				}
 			}
 		}

@@ -267,18 +267,42 @@ func createUnscalable(t *testing.T, ctx context.Context, namespace, name string)
 	return autoscalingv2.CrossVersionObjectReference{APIVersion: harness.ScalableGroup + "/" + harness.ScalableVersion, Kind: unscalableKind, Name: name}
 }
 
-// createPods creates bare pods from the fixture template of app and waits
-// until they are ready.
-func createPods(t *testing.T, ctx context.Context, namespace, app string, names ...string) {
+// createOwnedPods creates pods from the fixture template of app, controlled
+// by owner as an operator's pods are, and waits until they are ready.
+func createOwnedPods(t *testing.T, ctx context.Context, namespace, app string, owner metav1.OwnerReference, names ...string) {
 	t.Helper()
 	for _, name := range names {
 		template := harness.PodTemplate(app)
-		pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: template.Labels}, Spec: template.Spec}
+		pod := &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: template.Labels, OwnerReferences: []metav1.OwnerReference{owner}},
+			Spec:       template.Spec,
+		}
 		if _, err := cluster.Client.CoreV1().Pods(namespace).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	waitForReadyPods(t, ctx, namespace, app, len(names))
+}
+
+// scalableOwner returns a controller reference to a Scalable.
+func scalableOwner(t *testing.T, ctx context.Context, namespace, name string) metav1.OwnerReference {
+	t.Helper()
+	client, err := dynamic.NewForConfig(cluster.RESTConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gvr := schema.GroupVersionResource{Group: harness.ScalableGroup, Version: harness.ScalableVersion, Resource: harness.ScalableResource}
+	obj, err := client.Resource(gvr).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return metav1.OwnerReference{
+		APIVersion: harness.ScalableGroup + "/" + harness.ScalableVersion,
+		Kind:       harness.ScalableKind,
+		Name:       name,
+		UID:        obj.GetUID(),
+		Controller: ptr(true),
+	}
 }
 
 // createService creates a Service selecting app's pods, for Object metrics.
