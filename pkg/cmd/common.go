@@ -10,39 +10,75 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 
 	"github.com/hpametrics/kubectl-hpametrics/pkg/gather"
+	"github.com/hpametrics/kubectl-hpametrics/pkg/replicas"
 )
 
 // completionTimeout bounds the API request shell completion makes, so a
 // slow cluster never hangs the shell.
 const completionTimeout = 5 * time.Second
 
-// addControllerFlags adds the kube-controller-manager settings that change
-// the HPA computation, named after the controller's own flags.
-func addControllerFlags(flags *pflag.FlagSet, tolerance *float64, cpuInit, readinessDelay, downscale *time.Duration) {
-	flags.Float64Var(tolerance, "tolerance", *tolerance,
+// ControllerSettings are the kube-controller-manager settings that change
+// the HPA computation. Commands embed them so that their flags, checks and
+// defaults are the same everywhere.
+type ControllerSettings struct {
+	Tolerance                    float64
+	CPUInitializationPeriod      time.Duration
+	InitialReadinessDelay        time.Duration
+	DownscaleStabilizationWindow time.Duration
+}
+
+// defaultControllerSettings returns the controller's defaults.
+func defaultControllerSettings() ControllerSettings {
+	defaults := replicas.DefaultConfig()
+	return ControllerSettings{
+		Tolerance:                    defaults.Tolerance,
+		CPUInitializationPeriod:      defaults.CPUInitializationPeriod,
+		InitialReadinessDelay:        defaults.DelayOfInitialReadinessStatus,
+		DownscaleStabilizationWindow: defaults.DownscaleStabilizationWindow,
+	}
+}
+
+// AddFlags adds the settings as flags named after the controller's own.
+func (s *ControllerSettings) AddFlags(flags *pflag.FlagSet) {
+	flags.Float64Var(&s.Tolerance, "tolerance", s.Tolerance,
 		"Usage ratio tolerance, as kube-controller-manager's --horizontal-pod-autoscaler-tolerance. Per-HPA behavior tolerances still apply.")
-	flags.DurationVar(cpuInit, "cpu-initialization-period", *cpuInit,
+	flags.DurationVar(&s.CPUInitializationPeriod, "cpu-initialization-period", s.CPUInitializationPeriod,
 		"As --horizontal-pod-autoscaler-cpu-initialization-period: how long after start a pod's cpu sample may be ignored.")
-	flags.DurationVar(readinessDelay, "initial-readiness-delay", *readinessDelay,
+	flags.DurationVar(&s.InitialReadinessDelay, "initial-readiness-delay", s.InitialReadinessDelay,
 		"As --horizontal-pod-autoscaler-initial-readiness-delay: how long after start an unready pod counts as never ready.")
-	flags.DurationVar(downscale, "downscale-stabilization", *downscale,
+	flags.DurationVar(&s.DownscaleStabilizationWindow, "downscale-stabilization", s.DownscaleStabilizationWindow,
 		"As --horizontal-pod-autoscaler-downscale-stabilization: the scale-down stabilization window of HPAs without spec.behavior.")
 }
 
-func validateControllerFlags(tolerance float64, cpuInit, readinessDelay, downscale time.Duration) error {
-	if tolerance < 0 {
-		return fmt.Errorf("invalid --tolerance %g: it must be 0 or more", tolerance)
+// Validate rejects negative settings.
+func (s *ControllerSettings) Validate() error {
+	if s.Tolerance < 0 {
+		return fmt.Errorf("invalid --tolerance %g: it must be 0 or more", s.Tolerance)
 	}
-	for name, d := range map[string]time.Duration{
-		"--cpu-initialization-period": cpuInit,
-		"--initial-readiness-delay":   readinessDelay,
-		"--downscale-stabilization":   downscale,
+	for _, d := range []struct {
+		flag  string
+		value time.Duration
+	}{
+		{"--cpu-initialization-period", s.CPUInitializationPeriod},
+		{"--initial-readiness-delay", s.InitialReadinessDelay},
+		{"--downscale-stabilization", s.DownscaleStabilizationWindow},
 	} {
-		if d < 0 {
-			return fmt.Errorf("invalid %s %s: it must be 0 or more", name, d)
+		if d.value < 0 {
+			return fmt.Errorf("invalid %s %s: it must be 0 or more", d.flag, d.value)
 		}
 	}
 	return nil
+}
+
+// Config returns the computation settings: the controller's defaults with
+// these settings applied.
+func (s *ControllerSettings) Config() replicas.Config {
+	cfg := replicas.DefaultConfig()
+	cfg.Tolerance = s.Tolerance
+	cfg.CPUInitializationPeriod = s.CPUInitializationPeriod
+	cfg.DelayOfInitialReadinessStatus = s.InitialReadinessDelay
+	cfg.DownscaleStabilizationWindow = s.DownscaleStabilizationWindow
+	return cfg
 }
 
 // requestTimeout parses --request-timeout; zero means gather's default.

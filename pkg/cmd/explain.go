@@ -18,7 +18,6 @@ import (
 	"github.com/hpametrics/kubectl-hpametrics/pkg/explain"
 	"github.com/hpametrics/kubectl-hpametrics/pkg/gather"
 	"github.com/hpametrics/kubectl-hpametrics/pkg/render"
-	"github.com/hpametrics/kubectl-hpametrics/pkg/replicas"
 	"github.com/hpametrics/kubectl-hpametrics/pkg/snapshot"
 )
 
@@ -99,25 +98,19 @@ type ExplainOptions struct {
 	FailOn     string
 	StaleAfter time.Duration
 
-	Tolerance                    float64
-	CPUInitializationPeriod      time.Duration
-	InitialReadinessDelay        time.Duration
-	DownscaleStabilizationWindow time.Duration
-	requestTimeout               time.Duration
-	clients                      *gather.Clients
+	ControllerSettings
+
+	requestTimeout time.Duration
+	clients        *gather.Clients
 }
 
 // NewExplainOptions returns options with the controller's defaults.
 func NewExplainOptions(configFlags *genericclioptions.ConfigFlags, counter *gather.RequestCounter, streams genericiooptions.IOStreams) *ExplainOptions {
-	defaults := replicas.DefaultConfig()
 	return &ExplainOptions{
-		configFlags:                  configFlags,
-		counter:                      counter,
-		IOStreams:                    streams,
-		Tolerance:                    defaults.Tolerance,
-		CPUInitializationPeriod:      defaults.CPUInitializationPeriod,
-		InitialReadinessDelay:        defaults.DelayOfInitialReadinessStatus,
-		DownscaleStabilizationWindow: defaults.DownscaleStabilizationWindow,
+		configFlags:        configFlags,
+		counter:            counter,
+		IOStreams:          streams,
+		ControllerSettings: defaultControllerSettings(),
 	}
 }
 
@@ -151,7 +144,7 @@ func NewCmdExplain(configFlags *genericclioptions.ConfigFlags, counter *gather.R
 	flags.StringVar(&o.From, "from", "", "Explain from this file (- for stdin) instead of the cluster: a snapshot, or kubectl get output and metric responses in YAML or JSON.")
 	flags.StringVarP(&o.Filename, "filename", "f", "", "Explain this HPA manifest (- for stdin) as a dry run against the cluster, as if it were applied now.")
 	flags.StringVar(&o.NowText, "now", "", "With --from, the evaluation time in RFC 3339, such as 2026-03-14T02:47:31Z. Default: the file's capture time, else its newest timestamp, else the current time.")
-	addControllerFlags(flags, &o.Tolerance, &o.CPUInitializationPeriod, &o.InitialReadinessDelay, &o.DownscaleStabilizationWindow)
+	o.ControllerSettings.AddFlags(flags)
 	return cmd
 }
 
@@ -213,7 +206,7 @@ func (o *ExplainOptions) Validate() error {
 	if err := o.validateSources(); err != nil {
 		return err
 	}
-	return validateControllerFlags(o.Tolerance, o.CPUInitializationPeriod, o.InitialReadinessDelay, o.DownscaleStabilizationWindow)
+	return o.ControllerSettings.Validate()
 }
 
 // Run gathers, explains and prints.
@@ -233,22 +226,13 @@ func (o *ExplainOptions) Run(ctx context.Context) error {
 	}
 
 	e := explain.Build(state, explain.Options{
-		Config:     o.controllerConfig(),
+		Config:     o.ControllerSettings.Config(),
 		StaleAfter: o.StaleAfter,
 	})
 	if err := o.print(e); err != nil {
 		return err
 	}
 	return failOn(o.FailOn, e.Findings)
-}
-
-func (o *ExplainOptions) controllerConfig() replicas.Config {
-	cfg := replicas.DefaultConfig()
-	cfg.Tolerance = o.Tolerance
-	cfg.CPUInitializationPeriod = o.CPUInitializationPeriod
-	cfg.DelayOfInitialReadinessStatus = o.InitialReadinessDelay
-	cfg.DownscaleStabilizationWindow = o.DownscaleStabilizationWindow
-	return cfg
 }
 
 func (o *ExplainOptions) print(e *v1alpha1.Explanation) error {

@@ -105,7 +105,7 @@ func (o *ExplainOptions) open(path string) (io.Reader, string, func(), error) {
 func (o *ExplainOptions) runFrom() error {
 	now, source := o.loaded.EvaluationTime(o.now, time.Now())
 	e := o.loaded.Explain(explain.Options{
-		Config:     o.controllerConfig(),
+		Config:     o.ControllerSettings.Config(),
 		Now:        now,
 		StaleAfter: o.StaleAfter,
 	}, source)
@@ -122,7 +122,7 @@ func (o *ExplainOptions) runManifest(ctx context.Context) error {
 		return explainError(err, o.Namespace)
 	}
 	e := explain.Build(state, explain.Options{
-		Config:     o.controllerConfig(),
+		Config:     o.ControllerSettings.Config(),
 		StaleAfter: o.StaleAfter,
 		Unapplied:  true,
 	})

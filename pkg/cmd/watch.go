@@ -15,7 +15,6 @@ import (
 
 	"github.com/hpametrics/kubectl-hpametrics/pkg/gather"
 	"github.com/hpametrics/kubectl-hpametrics/pkg/render"
-	"github.com/hpametrics/kubectl-hpametrics/pkg/replicas"
 	"github.com/hpametrics/kubectl-hpametrics/pkg/tui"
 )
 
@@ -80,26 +79,19 @@ type WatchOptions struct {
 	NoAltScreen bool
 	NoColor     bool
 
-	Tolerance                    float64
-	CPUInitializationPeriod      time.Duration
-	InitialReadinessDelay        time.Duration
-	DownscaleStabilizationWindow time.Duration
+	ControllerSettings
 
 	fetcher tui.Fetcher
 }
 
 // NewWatchOptions returns options with the controller's defaults.
 func NewWatchOptions(configFlags *genericclioptions.ConfigFlags, counter *gather.RequestCounter, streams genericiooptions.IOStreams) *WatchOptions {
-	defaults := replicas.DefaultConfig()
 	return &WatchOptions{
-		configFlags:                  configFlags,
-		counter:                      counter,
-		IOStreams:                    streams,
-		Interval:                     15 * time.Second,
-		Tolerance:                    defaults.Tolerance,
-		CPUInitializationPeriod:      defaults.CPUInitializationPeriod,
-		InitialReadinessDelay:        defaults.DelayOfInitialReadinessStatus,
-		DownscaleStabilizationWindow: defaults.DownscaleStabilizationWindow,
+		configFlags:        configFlags,
+		counter:            counter,
+		IOStreams:          streams,
+		Interval:           15 * time.Second,
+		ControllerSettings: defaultControllerSettings(),
 	}
 }
 
@@ -131,7 +123,7 @@ func NewCmdWatch(configFlags *genericclioptions.ConfigFlags, counter *gather.Req
 	flags.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "List the HPAs of every namespace.")
 	flags.BoolVar(&o.NoAltScreen, "no-alt-screen", false, "Draw in the main screen, so the last screen stays in the terminal's scrollback after quitting.")
 	flags.BoolVar(&o.NoColor, "no-color", false, "Draw without colors (also when NO_COLOR is set).")
-	addControllerFlags(flags, &o.Tolerance, &o.CPUInitializationPeriod, &o.InitialReadinessDelay, &o.DownscaleStabilizationWindow)
+	o.ControllerSettings.AddFlags(flags)
 	return cmd
 }
 
@@ -170,7 +162,7 @@ func (o *WatchOptions) Validate() error {
 	if o.Interval < minWatchInterval {
 		return fmt.Errorf("invalid --interval %s: use %s or more", o.Interval, minWatchInterval)
 	}
-	return validateControllerFlags(o.Tolerance, o.CPUInitializationPeriod, o.InitialReadinessDelay, o.DownscaleStabilizationWindow)
+	return o.ControllerSettings.Validate()
 }
 
 // Run draws the live view until the user quits.
@@ -183,11 +175,7 @@ func (o *WatchOptions) Run(ctx context.Context) error {
 		return errors.New("watch needs a terminal on standard output; for scripts use: kubectl hpametrics explain NAME -o json")
 	}
 
-	cfg := replicas.DefaultConfig()
-	cfg.Tolerance = o.Tolerance
-	cfg.CPUInitializationPeriod = o.CPUInitializationPeriod
-	cfg.DelayOfInitialReadinessStatus = o.InitialReadinessDelay
-	cfg.DownscaleStabilizationWindow = o.DownscaleStabilizationWindow
+	cfg := o.ControllerSettings.Config()
 
 	model, err := tui.New(tui.Options{
 		Fetcher:       o.fetcher,
