@@ -143,6 +143,19 @@ func TestBuildHeldByMissingPods(t *testing.T) {
 	}
 }
 
+func TestBuildMissingPodsBringRatioIntoBand(t *testing.T) {
+	state := podsState(755, 755, 755, 755, 755)
+	state.Metrics[0].Values.Items = state.Metrics[0].Values.Items[:3]
+	e := Build(state, Options{Config: replicas.DefaultConfig()})
+	if *e.Replicas.Recommended != 5 {
+		t.Fatalf("recommended = %d, want 5", *e.Replicas.Recommended)
+	}
+	want := "turns the usage ratio to 0.906, inside the tolerance band, so the proposal stays at 5"
+	if !strings.Contains(e.Verdict, want) {
+		t.Errorf("verdict = %q\nwant it to contain %q", e.Verdict, want)
+	}
+}
+
 func TestVerdictEndsWithOneMark(t *testing.T) {
 	state := podsState(500, 500)
 	state.HPA.Spec.Metrics[0].Pods.Metric.Name = "http_request"

@@ -81,12 +81,17 @@ func decisionSentence(state *gather.State, r *replicas.Result, findings []v1alph
 		return fmt.Sprintf("Holding at minReplicas %d: metrics ask for only %d", current, r.Stabilized)
 	case r.LimitReason == "ScaleUpLimit" || r.LimitReason == "ScaleDownLimit":
 		return fmt.Sprintf("Holding at %d replicas: metrics propose %d, but the scaling policy allows no change now", current, r.Stabilized)
-	case allWithinTolerance(r):
-		return fmt.Sprintf("Stable at %d replicas: %s, within the tolerance band", current, reason)
 	}
 	if m := rebalancedWinner(r); m != nil {
-		return fmt.Sprintf("Stable at %d replicas: %s, but counting its unready pods and pods without a value at the controller's fallback turns the usage ratio to %s, so the proposal stays at %d",
-			current, reason, strconv.FormatFloat(m.RebalancedRatio, 'f', 3, 64), current)
+		outcome := "so the proposal stays"
+		if m.WithinTolerance {
+			outcome = "inside the tolerance band, so the proposal stays"
+		}
+		return fmt.Sprintf("Stable at %d replicas: %s, but counting its unready pods and pods without a value at the controller's fallback turns the usage ratio to %s, %s at %d",
+			current, reason, strconv.FormatFloat(m.RebalancedRatio, 'f', 3, 64), outcome, current)
+	}
+	if allWithinTolerance(r) {
+		return fmt.Sprintf("Stable at %d replicas: %s, within the tolerance band", current, reason)
 	}
 	return fmt.Sprintf("Stable at %d replicas: %s", current, reason)
 }
@@ -131,7 +136,7 @@ func limitClause(r *replicas.Result) string {
 func rebalancedWinner(r *replicas.Result) *replicas.MetricResult {
 	for i := range r.Metrics {
 		m := &r.Metrics[i]
-		if m.Valid && m.ProposedReplicas == r.MetricProposal && m.RebalancedRatio != m.UsageRatio && !m.WithinTolerance {
+		if m.Valid && m.ProposedReplicas == r.MetricProposal && m.RebalancedRatio != 0 && m.RebalancedRatio != m.UsageRatio {
 			return m
 		}
 	}
