@@ -8,7 +8,7 @@ CLUSTER_DIR := test/cluster
 # two cores) plus the tests.
 E2E_TIMEOUT ?= 30m
 
-.PHONY: cluster-bins demo demo-down e2e
+.PHONY: cluster-bins demo demo-down e2e bench
 
 cluster-bins: ## Build the local control plane's programs where missing or stale.
 	cd $(CLUSTER_DIR) && go run ./cmd/cluster-bins
@@ -22,3 +22,11 @@ demo-down: ## Stop the demo cluster and check that no process or port is left.
 
 e2e: ## Run the end-to-end tests against a local control plane.
 	cd $(CLUSTER_DIR) && go test -count=1 -timeout $(E2E_TIMEOUT) ./...
+
+# BENCH_RUNS is how many times bench runs each command; KUBECTL is the
+# kubectl it compares with.
+BENCH_RUNS ?= 20
+KUBECTL    ?= kubectl
+
+bench: build cluster-bins ## Time explain next to kubectl describe hpa on a local control plane.
+	cd $(CLUSTER_DIR) && go run ./cmd/bench -plugin ../../bin/$(BINARY) -runs $(BENCH_RUNS) -kubectl $(KUBECTL)
