@@ -106,10 +106,12 @@ func isUnreachable(err error) bool {
 		errors.As(err, &invalid) || errors.As(err, &recordHeader)
 }
 
-// isTimeout reports whether err is a client-side deadline: the request's
-// context, the HTTP client timeout or a network timeout.
+// isTimeout reports whether the request ran out of time: the request's
+// context, the HTTP client timeout, a network timeout, or the API server's
+// 504 with reason Timeout. client-go sends the client's timeout as
+// ?timeout=, so the server may give up first.
 func isTimeout(err error) bool {
-	if errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.DeadlineExceeded) || apierrors.IsTimeout(err) {
 		return true
 	}
 	var netErr net.Error
