@@ -51,6 +51,11 @@ func Build(state *gather.State, opts Options) *v1alpha1.Explanation {
 	var result *replicas.Result
 	if ok {
 		r := replicas.Compute(*input)
+		if opts.History == nil {
+			if fitted, fittedResult, found := fitFirstRescale(state, *input, r); found {
+				input, r = &fitted, fittedResult
+			}
+		}
 		result = &r
 	} else {
 		input = nil

@@ -309,3 +309,41 @@ func TestFormatValue(t *testing.T) {
 		}
 	}
 }
+
+func TestFitFirstRescaleToStatus(t *testing.T) {
+	state := podsState(5000, 5000, 5000)
+	zero := int32(0)
+	state.HPA.Spec.Behavior = &autoscalingv2.HorizontalPodAutoscalerBehavior{
+		ScaleUp: &autoscalingv2.HPAScalingRules{
+			StabilizationWindowSeconds: &zero,
+			Policies:                   []autoscalingv2.HPAScalingPolicy{{Type: autoscalingv2.PercentScalingPolicy, Value: 50, PeriodSeconds: 60}},
+		},
+	}
+	state.HPA.Status.DesiredReplicas = 3
+	state.HPA.Status.Conditions = []autoscalingv2.HorizontalPodAutoscalerCondition{{Type: autoscalingv2.ScalingLimited, Status: corev1.ConditionTrue, Reason: "ScaleUpLimit"}}
+	state.Events = []corev1.Event{rescaleEvent("3", now.Add(-20*time.Second))}
+
+	e := Build(state, Options{Config: replicas.DefaultConfig()})
+	if *e.Replicas.Recommended != 3 {
+		t.Fatalf("recommended = %d, want 3: a rescale from 2 to 3 20s ago leaves no room under 50%% a minute", *e.Replicas.Recommended)
+	}
+	if !e.Replicas.Inferred {
+		t.Error("replicas not marked inferred although the first rescale's change was fitted")
+	}
+	found := false
+	for _, s := range e.Steps {
+		if strings.Contains(s.Text, "2 reproduces the controller's last decision") && s.Inferred {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("steps lack the inferred fitting step: %+v", e.Steps)
+	}
+
+	// Without a disagreement with the status there is nothing to fit.
+	state.HPA.Status.DesiredReplicas = 5
+	e = Build(state, Options{Config: replicas.DefaultConfig()})
+	if *e.Replicas.Recommended != 5 {
+		t.Fatalf("recommended = %d, want 5 with no fitting", *e.Replicas.Recommended)
+	}
+}
