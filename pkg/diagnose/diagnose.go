@@ -45,6 +45,7 @@ func Diagnose(in Input) []v1alpha1.Finding {
 	d.checkController()
 	d.checkTarget()
 	d.checkOwnership()
+	d.checkEvents()
 	d.checkAPIServices()
 	for i := range in.State.Metrics {
 		d.checkMetric(i)

@@ -91,7 +91,7 @@ var exampleExpectations = map[string]struct {
 	},
 	"external-metric-timeout.yaml": {
 		"Cannot scale: stuck at 2 replicas because the APIService v1beta1.external.metrics.k8s.io is registered but not Available",
-		[]string{diagnose.CodeAPIServiceUnavailable},
+		[]string{diagnose.CodeAPIServiceUnavailable, diagnose.CodeEventsUnreadable},
 	},
 }
 

@@ -405,7 +405,7 @@ func scenarios() []scenario {
 			title:   "An External metric whose adapter times out, with its APIService unavailable",
 			about:   "KEDA's metrics APIService fails its availability checks, so reading the queue length times out. The user who captured the snapshot could not list events, which the snapshot records as well.",
 			state:   externalTimeout,
-			codes:   []string{diagnose.CodeAPIServiceUnavailable},
+			codes:   []string{diagnose.CodeAPIServiceUnavailable, diagnose.CodeEventsUnreadable},
 		},
 		{
 			name:  "custom metrics timeout",
