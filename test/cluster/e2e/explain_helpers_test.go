@@ -57,6 +57,8 @@ type explainer struct {
 	requestTimeout time.Duration
 	// cacheDir is --cache-dir, the discovery cache.
 	cacheDir string
+	// impersonate is --as: a user whose RBAC rules explain runs with.
+	impersonate string
 }
 
 func newExplainer(t *testing.T, namespace string) *explainer {
@@ -74,6 +76,10 @@ func (e *explainer) configFlags(counter *gather.RequestCounter) *genericclioptio
 	if e.requestTimeout > 0 {
 		timeout := e.requestTimeout.String()
 		flags.Timeout = &timeout
+	}
+	if e.impersonate != "" {
+		user := e.impersonate
+		flags.Impersonate = &user
 	}
 	flags.WrapConfigFn = func(config *rest.Config) *rest.Config {
 		config.UserAgent = inProcessUserAgent

@@ -87,6 +87,16 @@ func TestScenarios(t *testing.T) {
 		{"metric-404", scenarioMetric404},
 		{"metric-not-served", scenarioMetricNotServed},
 		{"slow-adapter", scenarioSlowAdapter},
+		{"empty-selector", scenarioEmptySelector},
+		{"no-pods-selected", scenarioNoPodsSelected},
+		{"target-unmapped", scenarioTargetUnmapped},
+		{"stale-metric", scenarioStaleMetric},
+		{"failed-pod", scenarioFailedPod},
+		{"invalid-blocks-scale-down", scenarioInvalidBlocksScaleDown},
+		{"policy-disabled", scenarioPolicyDisabled},
+		{"documented-rbac", scenarioDocumentedRBAC},
+		{"scale-forbidden", scenarioScaleForbidden},
+		{"metrics-forbidden", scenarioMetricsForbidden},
 	})
 }
 
