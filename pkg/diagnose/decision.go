@@ -240,7 +240,7 @@ func (d *diagnosis) checkStatus() {
 	if hpa.Status.ObservedGeneration != nil && *hpa.Status.ObservedGeneration != hpa.Generation {
 		evidence = append(evidence, fmt.Sprintf("the spec changed (generation %d) after the controller's last sync (observed %d)", hpa.Generation, *hpa.Status.ObservedGeneration))
 	}
-	evidence = append(evidence, "kube-controller-manager flags (tolerance, cpu initialization period, initial readiness delay, downscale stabilization) differ from the defaults explain assumed")
+	evidence = append(evidence, "kube-controller-manager flags (tolerance, cpu initialization period, initial readiness delay, downscale stabilization) may differ from the settings explain used")
 
 	d.add(v1alpha1.Finding{
 		Code:     CodeStatusMismatch,

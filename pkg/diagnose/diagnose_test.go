@@ -430,6 +430,13 @@ func TestNormalFalseConditionsAreQuiet(t *testing.T) {
 	assertAbsent(t, run(state, healthyResult(state)), CodeControllerCondition)
 }
 
+func TestOwnershipUnknownWithoutReplicaSets(t *testing.T) {
+	state := healthyState()
+	state.ReplicaSets = nil
+	state.ReplicaSetsError = &gather.SourceError{Code: 403, Message: "replicasets.apps is forbidden"}
+	assertAbsent(t, run(state, healthyResult(state)), CodeOverlappingSelector)
+}
+
 func TestHPANotSynced(t *testing.T) {
 	state := healthyState()
 	state.HPA.Status = autoscalingv2.HorizontalPodAutoscalerStatus{}

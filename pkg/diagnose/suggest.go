@@ -19,7 +19,7 @@ func closestNames(name string, candidates []string, limit int) []string {
 	for _, c := range candidates {
 		lc := strings.ToLower(c)
 		dist := editDistance(lower, lc)
-		related := strings.Contains(lc, lower) || strings.Contains(lower, lc) || dist <= max(2, len(lower)/2)
+		related := strings.Contains(lc, lower) || strings.Contains(lower, lc) || dist <= max(2, len(lower)/3)
 		if related && c != name {
 			matches = append(matches, scored{c, dist})
 		}

@@ -166,7 +166,7 @@ func (d *diagnosis) checkOwnership() {
 	ns := hpa.Namespace
 	ref := hpa.Spec.ScaleTargetRef
 
-	if scale := d.state.Target.Scale; scale != nil && d.state.ReplicaSetsError == nil {
+	if scale := d.state.Target.Scale; scale != nil && d.state.ReplicaSets != nil && d.state.ReplicaSetsError == nil {
 		var strangers []string
 		for i := range d.state.Pods {
 			pod := &d.state.Pods[i]
@@ -200,7 +200,7 @@ func (d *diagnosis) checkOwnership() {
 		d.add(v1alpha1.Finding{
 			Code:     CodeSharedScaleTarget,
 			Severity: v1alpha1.SeverityError,
-			Message:  fmt.Sprintf("Another HPA also scales %s/%s; the two overwrite each other's replica count.", ref.Kind, ref.Name),
+			Message:  fmt.Sprintf("Another HPA also scales %s/%s, and the controller refuses to scale either while both select the same pods.", ref.Kind, ref.Name),
 			Evidence: []string{"other HPAs with the same scaleTargetRef: " + strings.Join(others, ", ")},
 			Fix:      "Keep one HPA per workload: merge the metrics into one HPA and delete the others.",
 			Check:    fmt.Sprintf("kubectl get hpa -n %s", ns),

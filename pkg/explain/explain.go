@@ -78,13 +78,19 @@ func Build(state *gather.State, opts Options) *v1alpha1.Explanation {
 		EvaluatedAt: metav1.NewTime(now.UTC().Truncate(time.Second)),
 		HPA:         v1alpha1.ObjectRef{Namespace: state.HPA.Namespace, Name: state.HPA.Name},
 		Target:      targetOf(state),
-		Replicas:    replicasOf(state, result),
+		Replicas:    replicasOf(state, refused(findings, result)),
 		Metrics:     metricsOf(state, result),
 		Pods:        podsOf(state),
 		Steps:       stepsOf(result),
 		Findings:    findings,
 		Events:      eventsOf(state.Events),
 		APIRequests: state.Requests,
+	}
+	if opts.Unapplied && result != nil {
+		// A dry run starts from a fresh controller: there is no history to
+		// infer, so nothing in it is inferred from events.
+		result.Inferred = false
+		e.Replicas.Inferred = false
 	}
 	e.Verdict = Verdict(state, result, findings)
 	if opts.Unapplied {
@@ -131,10 +137,23 @@ func replicasOf(state *gather.State, result *replicas.Result) v1alpha1.Replicas 
 	return r
 }
 
+// refused returns nil when the controller refuses to compute at all because
+// two HPAs select the same pods (AmbiguousSelector), else result.
+func refused(findings []v1alpha1.Finding, result *replicas.Result) *replicas.Result {
+	for _, f := range findings {
+		if f.Code == diagnose.CodeAmbiguousSelector || f.Code == diagnose.CodeSharedScaleTarget {
+			return nil
+		}
+	}
+	return result
+}
+
 // blocked reports whether the controller stops before deciding because its
 // metrics are invalid.
 func blocked(result *replicas.Result) bool {
-	return result.ComputedMetrics && result.MetricProposal < 0
+	// A valid metric can propose a negative count (negative values), so
+	// only invalid metrics make the controller stop.
+	return result.ComputedMetrics && result.InvalidMetrics > 0 && result.MetricProposal < 0
 }
 
 func podsOf(state *gather.State) []v1alpha1.Pod {
@@ -143,13 +162,16 @@ func podsOf(state *gather.State) []v1alpha1.Pod {
 	if state.Target.Scale != nil {
 		targetUID = state.Target.Scale.UID
 	}
+	// Without the ReplicaSets (RBAC, say) ownership cannot be followed, and
+	// a pod is not reported as foreign on no evidence.
+	ownershipUnknown := targetUID == "" || state.ReplicaSets == nil || state.ReplicaSetsError != nil
 	for i := range state.Pods {
 		pod := &state.Pods[i]
 		p := v1alpha1.Pod{
 			Name:          pod.Name,
 			Ready:         podReady(pod),
 			Phase:         string(pod.Status.Phase),
-			OwnedByTarget: diagnose.OwnedBy(pod, targetUID, state.ReplicaSets),
+			OwnedByTarget: ownershipUnknown || diagnose.OwnedBy(pod, targetUID, state.ReplicaSets),
 			Deleting:      pod.DeletionTimestamp != nil,
 		}
 		if !pod.CreationTimestamp.IsZero() {

@@ -347,3 +347,30 @@ func TestFitFirstRescaleToStatus(t *testing.T) {
 		t.Fatalf("recommended = %d, want 5 with no fitting", *e.Replicas.Recommended)
 	}
 }
+
+func TestBuildNegativeValuesStillDecide(t *testing.T) {
+	e := Build(podsState(-5000, 970, 970), Options{Config: replicas.DefaultConfig()})
+	if e.Replicas.Recommended == nil {
+		t.Fatalf("recommended = nil, want a decision: a negative proposal is valid, not blocked; verdict %q", e.Verdict)
+	}
+	if *e.Replicas.Recommended != 1 {
+		t.Errorf("recommended = %d, want minReplicas 1", *e.Replicas.Recommended)
+	}
+	if strings.Contains(e.Verdict, "invalid metric") {
+		t.Errorf("verdict = %q blames invalid metrics", e.Verdict)
+	}
+}
+
+func TestBuildSharedTargetCannotScale(t *testing.T) {
+	state := podsState(900, 900, 900)
+	other := state.HPA.DeepCopy()
+	other.Name = "web-cpu"
+	state.NamespaceHPAs = []autoscalingv2.HorizontalPodAutoscaler{*state.HPA, *other}
+	e := Build(state, Options{Config: replicas.DefaultConfig()})
+	if e.Replicas.Recommended != nil {
+		t.Errorf("recommended = %d, want none: the controller refuses to scale", *e.Replicas.Recommended)
+	}
+	if !strings.HasPrefix(e.Verdict, "Cannot scale: another HPA also scales Deployment/web") {
+		t.Errorf("verdict = %q", e.Verdict)
+	}
+}

@@ -35,6 +35,14 @@ func decisionSentence(state *gather.State, r *replicas.Result, findings []v1alph
 	if f := missingPart(findings); f != nil && (r == nil || blocked(r)) {
 		return "Cannot recompute the decision: " + lowerFirst(strings.TrimSuffix(f.Message, "."))
 	}
+	for _, f := range findings {
+		if f.Code == diagnose.CodeAmbiguousSelector || f.Code == diagnose.CodeSharedScaleTarget {
+			return "Cannot scale: " + lowerFirst(strings.TrimSuffix(f.Message, "."))
+		}
+		if f.Code == diagnose.CodeMetricsAPIForbidden && r != nil && blocked(r) {
+			return "Cannot recompute the decision: " + lowerFirst(strings.TrimSuffix(f.Message, ".")) + fmt.Sprintf(" (status.desiredReplicas is %d)", state.HPA.Status.DesiredReplicas)
+		}
+	}
 	if r == nil {
 		if f := firstOf(findings, v1alpha1.SeverityError); f != nil {
 			return "Cannot recompute the decision: " + lowerFirst(strings.TrimSuffix(f.Message, "."))
@@ -111,8 +119,12 @@ func winnerClause(state *gather.State, r *replicas.Result) string {
 		if cur == nil {
 			return fmt.Sprintf("%s proposes %d", m.Name, m.ProposedReplicas)
 		}
-		return fmt.Sprintf("%s is %s against a target of %s (usage ratio %s)", m.Name,
-			FormatValue(m.Name, *cur), FormatValue(m.Name, spec.Target), strconv.FormatFloat(m.UsageRatio, 'f', 3, 64))
+		ratio := "usage ratio " + strconv.FormatFloat(m.UsageRatio, 'f', 3, 64)
+		if m.RebalancedRatio != 0 && m.RebalancedRatio != m.UsageRatio && !m.WithinTolerance && m.ProposedReplicas != r.CurrentReplicas {
+			ratio += fmt.Sprintf(", %s with unready and missing pods counted at the fallback", strconv.FormatFloat(m.RebalancedRatio, 'f', 3, 64))
+		}
+		return fmt.Sprintf("%s is %s against a target of %s (%s)", m.Name,
+			FormatValue(m.Name, *cur), FormatValue(m.Name, spec.Target), ratio)
 	}
 	return fmt.Sprintf("metrics propose %d", r.MetricProposal)
 }
