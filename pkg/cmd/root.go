@@ -36,6 +36,10 @@ words why the HPA did or did not scale.`,
 
 	flags := root.PersistentFlags()
 	configFlags.AddFlags(flags)
+	// Unlike kubectl, the plugin bounds every request: 0 means its default.
+	if f := flags.Lookup("request-timeout"); f != nil {
+		f.Usage = "How long to wait for each API request before giving up, such as 5s or 1m. 0 means the default of 10s."
+	}
 
 	root.AddCommand(NewCmdExplain(configFlags, counter, streams))
 	root.AddCommand(NewCmdWatch(configFlags, counter, streams))

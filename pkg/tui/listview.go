@@ -90,7 +90,9 @@ func (m *Model) listTable(rows []int) *table {
 	for _, idx := range rows {
 		r := &m.list.rows[idx]
 		replicasText := strconv.Itoa(int(r.current))
-		if r.desired != r.current {
+		// The controller leaves status.desiredReplicas at 0 when it could
+		// not compute anything, which is no plan to scale to zero.
+		if r.desired != r.current && r.desired > 0 {
 			replicasText += "→" + strconv.Itoa(int(r.desired))
 		}
 		finding := m.findingCell(r)
