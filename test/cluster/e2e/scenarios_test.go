@@ -384,10 +384,9 @@ func scenarioClampedMin(t *testing.T, ctx context.Context, ns string) {
 // scale-up policy allows 50% more per minute: 3 replicas, held there for
 // the rest of the minute.
 //
-// NOTE: explain fails this check (it recommends 5). It rebuilds the
-// controller's scale events from SuccessfulRescale events, whose message
-// names only the new size, so the first rescale's change (2 to 3) is
-// unknown and left out of the policy period.
+// SuccessfulRescale events name only the new size, so explain matches the
+// controller only by fitting the first rescale's change (2 to 3) to the
+// controller's status.
 func scenarioScaleUpPolicy(t *testing.T, ctx context.Context, ns string) {
 	createDeployment(t, ctx, harness.Deployment(ns, "web", 2))
 	feedPodMetric(t, ns, harness.AppLabels("web"), "rps", constant("50"))
@@ -407,8 +406,7 @@ func scenarioScaleUpPolicy(t *testing.T, ctx context.Context, ns string) {
 // replica. The scale-down policy removes at most one pod a minute, so the
 // HPA goes to 3 and is held there for the rest of the minute.
 //
-// NOTE: explain fails this check (it recommends 2) for the reason given
-// at scenarioScaleUpPolicy: the first rescale's change is unknown.
+// As in scenarioScaleUpPolicy, explain fits the first rescale's change.
 func scenarioScaleDownPolicy(t *testing.T, ctx context.Context, ns string) {
 	createDeployment(t, ctx, harness.Deployment(ns, "web", 4))
 	feedPodMetric(t, ns, harness.AppLabels("web"), "rps", spread(10))
