@@ -149,11 +149,13 @@ func refused(findings []v1alpha1.Finding, result *replicas.Result) *replicas.Res
 }
 
 // blocked reports whether the controller stops before deciding because its
-// metrics are invalid.
+// metrics are invalid or the scale's selector is missing or invalid.
 func blocked(result *replicas.Result) bool {
 	// A valid metric can propose a negative count (negative values), so
-	// only invalid metrics make the controller stop.
-	return result.ComputedMetrics && result.InvalidMetrics > 0 && result.MetricProposal < 0
+	// only an error makes the controller stop. A selector error comes
+	// before any metric is read, so it leaves InvalidMetrics at 0.
+	stopped := result.InvalidMetrics > 0 || result.MetricsError != ""
+	return result.ComputedMetrics && stopped && result.MetricProposal < 0
 }
 
 func podsOf(state *gather.State) []v1alpha1.Pod {
