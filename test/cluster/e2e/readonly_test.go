@@ -34,7 +34,7 @@ var (
 )
 
 // pluginBinary builds cmd/kubectl-hpametrics once for the test binary and
-// returns its path.
+// returns its path, in the cluster directory, which Cluster.Stop removes.
 func pluginBinary(t *testing.T) string {
 	t.Helper()
 	pluginBinaryOnce.Do(func() {
@@ -43,12 +43,7 @@ func pluginBinary(t *testing.T) string {
 			pluginBinaryErr = err
 			return
 		}
-		dir, err := os.MkdirTemp("", "hpametrics-plugin-")
-		if err != nil {
-			pluginBinaryErr = err
-			return
-		}
-		pluginBinaryPath = filepath.Join(dir, "kubectl-hpametrics")
+		pluginBinaryPath = filepath.Join(cluster.Dir, "plugin", "kubectl-hpametrics")
 		cmd := exec.Command("go", "build", "-buildvcs=false", "-o", pluginBinaryPath, "./cmd/kubectl-hpametrics")
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
