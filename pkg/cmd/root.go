@@ -16,7 +16,7 @@ func NewRootCmd(streams genericiooptions.IOStreams) *cobra.Command {
 
 	root := &cobra.Command{
 		Use: "kubectl-hpametrics",
-		// kubectl runs the plugin as "kubectl hpametrics"; usage lines say so.
+		// kubectl runs the plugin as "kubectl hpametrics", so usage lines read that way.
 		Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl hpametrics"},
 		Short:       "Explain what a HorizontalPodAutoscaler sees and why it scales",
 		Long: `Inspect a HorizontalPodAutoscaler: fetch the per-pod metric values the HPA

@@ -78,7 +78,7 @@ type State struct {
 // Target is the HPA's scale target as read through its scale subresource.
 type Target struct {
 	Ref autoscalingv2.CrossVersionObjectReference
-	// Resource is what the RESTMapper mapped the reference to.
+	// Resource is the resource the RESTMapper mapped the reference to.
 	Resource schema.GroupVersionResource
 	Scale    *autoscalingv1.Scale
 	// Problem classifies why Scale is nil. It is empty when Scale was read.
@@ -121,10 +121,10 @@ type ResourceMetrics struct {
 	Error      *SourceError
 }
 
-// Metric is what was fetched for one entry of spec.metrics.
+// Metric is the fetched data of one entry of spec.metrics.
 type Metric struct {
 	Spec autoscalingv2.MetricSpec
-	// APIVersion is the metrics API group/version that answered.
+	// APIVersion is the metrics API group/version that served the values.
 	APIVersion string
 
 	// Values answers Pods metrics (one item per pod) and Object metrics

@@ -45,7 +45,7 @@ type PodMetric struct {
 // PodMetricsInfo maps a pod name to its sample.
 type PodMetricsInfo map[string]PodMetric
 
-// MetricInput is what was fetched for one entry of spec.metrics.
+// MetricInput is the fetched data of one entry of spec.metrics.
 type MetricInput struct {
 	Spec autoscalingv2.MetricSpec
 
@@ -126,7 +126,7 @@ type Input struct {
 	History History
 }
 
-// PodState is how the controller groups a pod for one metric.
+// PodState is the controller's group for a pod in one metric.
 type PodState string
 
 const (
@@ -259,7 +259,7 @@ type Result struct {
 	// ScaleUpLimit, ScaleDownLimit, TooManyReplicas, TooFewReplicas).
 	LimitReason string
 
-	// DesiredReplicas is what the controller writes to status.desiredReplicas.
+	// DesiredReplicas is the count the controller writes to status.desiredReplicas.
 	DesiredReplicas int32
 	Rescale         bool
 
