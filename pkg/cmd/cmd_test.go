@@ -132,3 +132,14 @@ func TestExplainErrorMessages(t *testing.T) {
 		t.Errorf("unreachable exit code = %d, want 1", ExitCode(unreachable))
 	}
 }
+
+func TestKubectlFlagsCarryIdentity(t *testing.T) {
+	configFlags := genericclioptions.NewConfigFlags(false)
+	context, as, groups := "prod", "jane@example.com", []string{"sre team"}
+	configFlags.Context, configFlags.Impersonate, configFlags.ImpersonateGroup = &context, &as, &groups
+	got := strings.Join(kubectlFlags(configFlags), " ")
+	want := "--context=prod --as=jane@example.com --as-group='sre team'"
+	if got != want {
+		t.Errorf("kubectlFlags = %q, want %q", got, want)
+	}
+}

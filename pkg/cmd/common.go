@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -115,4 +116,38 @@ func completeHPANames(configFlags *genericclioptions.ConfigFlags) func(*cobra.Co
 		}
 		return names, cobra.ShellCompDirectiveNoFileComp
 	}
+}
+
+// kubectlFlags returns the connection flags the user set, in kubectl's
+// syntax, so that suggested kubectl commands reach the same cluster as the
+// same user.
+func kubectlFlags(configFlags *genericclioptions.ConfigFlags) []string {
+	var flags []string
+	add := func(name string, value *string) {
+		if value != nil && *value != "" {
+			flags = append(flags, "--"+name+"="+shellQuote(*value))
+		}
+	}
+	add("kubeconfig", configFlags.KubeConfig)
+	add("context", configFlags.Context)
+	add("cluster", configFlags.ClusterName)
+	add("user", configFlags.AuthInfoName)
+	add("as", configFlags.Impersonate)
+	if configFlags.ImpersonateGroup != nil {
+		for _, group := range *configFlags.ImpersonateGroup {
+			add("as-group", &group)
+		}
+	}
+	return flags
+}
+
+// shellQuote quotes a value for a POSIX shell when it holds anything but
+// plain characters.
+func shellQuote(value string) string {
+	for _, r := range value {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:@=,", r)) {
+			return "'" + strings.ReplaceAll(value, "'", `'\''`) + "'"
+		}
+	}
+	return value
 }

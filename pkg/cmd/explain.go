@@ -226,8 +226,9 @@ func (o *ExplainOptions) Run(ctx context.Context) error {
 	}
 
 	e := explain.Build(state, explain.Options{
-		Config:     o.ControllerSettings.Config(),
-		StaleAfter: o.StaleAfter,
+		Config:       o.ControllerSettings.Config(),
+		StaleAfter:   o.StaleAfter,
+		KubectlFlags: kubectlFlags(o.configFlags),
 	})
 	if err := o.print(e); err != nil {
 		return err

@@ -122,9 +122,10 @@ func (o *ExplainOptions) runManifest(ctx context.Context) error {
 		return explainError(err, o.Namespace)
 	}
 	e := explain.Build(state, explain.Options{
-		Config:     o.ControllerSettings.Config(),
-		StaleAfter: o.StaleAfter,
-		Unapplied:  true,
+		Config:       o.ControllerSettings.Config(),
+		StaleAfter:   o.StaleAfter,
+		Unapplied:    true,
+		KubectlFlags: kubectlFlags(o.configFlags),
 	})
 	if err := o.print(e); err != nil {
 		return err

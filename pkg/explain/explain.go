@@ -5,6 +5,7 @@ package explain
 
 import (
 	"sort"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -29,6 +30,10 @@ type Options struct {
 	// History, when set, replaces the history inferred from events, for
 	// callers that observed the controller over time.
 	History *replicas.History
+	// KubectlFlags are the connection flags the user ran the plugin with
+	// (--context, --as, ...). They are added to the kubectl commands that
+	// findings suggest, so a check runs as the same user on the same cluster.
+	KubectlFlags []string
 	// Unapplied is set when state.HPA is a manifest that is not applied:
 	// the verdict then says the decision is a dry run, and the checks of
 	// the HPA's status are skipped.
@@ -72,6 +77,7 @@ func Build(state *gather.State, opts Options) *v1alpha1.Explanation {
 	if findings == nil {
 		findings = []v1alpha1.Finding{}
 	}
+	withKubectlFlags(findings, opts.KubectlFlags)
 
 	e := &v1alpha1.Explanation{
 		TypeMeta:    metav1.TypeMeta{APIVersion: v1alpha1.APIVersion, Kind: v1alpha1.Kind},
@@ -229,4 +235,18 @@ func eventsOf(events []corev1.Event) []v1alpha1.Event {
 	// Newest first: the recent events explain the current state.
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Last.After(out[j].Last.Time) })
 	return out
+}
+
+// withKubectlFlags adds flags after the first "kubectl" of each check
+// command.
+func withKubectlFlags(findings []v1alpha1.Finding, flags []string) {
+	if len(flags) == 0 {
+		return
+	}
+	inserted := "kubectl " + strings.Join(flags, " ") + " "
+	for i := range findings {
+		if strings.HasPrefix(findings[i].Check, "kubectl ") {
+			findings[i].Check = inserted + strings.TrimPrefix(findings[i].Check, "kubectl ")
+		}
+	}
 }

@@ -374,3 +374,19 @@ func TestBuildSharedTargetCannotScale(t *testing.T) {
 		t.Errorf("verdict = %q", e.Verdict)
 	}
 }
+
+func TestChecksCarryKubectlFlags(t *testing.T) {
+	state := podsState(500, 500)
+	state.Metrics[0].Values = nil
+	state.Metrics[0].Error = &gather.SourceError{Code: 403, Message: "forbidden"}
+	e := Build(state, Options{Config: replicas.DefaultConfig(), KubectlFlags: []string{"--as=jane"}})
+	found := false
+	for _, f := range e.Findings {
+		if strings.HasPrefix(f.Check, "kubectl --as=jane auth can-i") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no check command carries --as: %+v", e.Findings)
+	}
+}
