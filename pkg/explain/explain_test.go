@@ -137,7 +137,7 @@ func TestBuildHeldByMissingPods(t *testing.T) {
 	if *e.Replicas.Recommended != 4 {
 		t.Fatalf("recommended = %d, want 4: the missing pods flip the ratio to the other side of 1", *e.Replicas.Recommended)
 	}
-	want := "Stable at 4 replicas: http_requests is 0.6 against a target of 0.5 (usage ratio 1.200), but counting its unready pods and pods without a value at the controller's fallback turns the usage ratio to 0.600, so the proposal stays at 4"
+	want := "Stable at 4 replicas: http_requests is 0.6 against a target of 0.5 (usage ratio 1.200), but counting 2 pods without a value at the controller's fallback turns the usage ratio to 0.600, so the proposal stays at 4"
 	if !strings.HasPrefix(e.Verdict, want) {
 		t.Errorf("verdict = %q\nwant prefix %q", e.Verdict, want)
 	}

@@ -95,8 +95,8 @@ func decisionSentence(state *gather.State, r *replicas.Result, findings []v1alph
 		if m.WithinTolerance {
 			outcome = "inside the tolerance band, so the proposal stays"
 		}
-		return fmt.Sprintf("Stable at %d replicas: %s, but counting its unready pods and pods without a value at the controller's fallback turns the usage ratio to %s, %s at %d",
-			current, reason, strconv.FormatFloat(m.RebalancedRatio, 'f', 3, 64), outcome, current)
+		return fmt.Sprintf("Stable at %d replicas: %s, but counting %s at the controller's fallback turns the usage ratio to %s, %s at %d",
+			current, reason, rebalancedPods(m), strconv.FormatFloat(m.RebalancedRatio, 'f', 3, 64), outcome, current)
 	}
 	if allWithinTolerance(r) {
 		return fmt.Sprintf("Stable at %d replicas: %s, within the tolerance band", current, reason)
@@ -153,6 +153,38 @@ func rebalancedWinner(r *replicas.Result) *replicas.MetricResult {
 		}
 	}
 	return nil
+}
+
+// rebalancedPods names the pods the controller counted at a fallback value:
+// "2 pods without a value", "1 unready pod", or both.
+func rebalancedPods(m *replicas.MetricResult) string {
+	missing, unready := 0, 0
+	for _, p := range m.Pods {
+		switch p.State {
+		case replicas.PodMissing:
+			missing++
+		case replicas.PodUnready:
+			unready++
+		}
+	}
+	var parts []string
+	if missing > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s without a value", missing, plural(missing, "pod", "pods")))
+	}
+	if unready > 0 {
+		parts = append(parts, fmt.Sprintf("%d unready %s", unready, plural(unready, "pod", "pods")))
+	}
+	if len(parts) == 0 {
+		return "unready pods and pods without a value"
+	}
+	return strings.Join(parts, " and ")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func allWithinTolerance(r *replicas.Result) bool {
