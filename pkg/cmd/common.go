@@ -14,8 +14,9 @@ import (
 	"github.com/hpametrics/kubectl-hpametrics/pkg/replicas"
 )
 
-// completionTimeout bounds the API request shell completion makes, so a
-// slow cluster never hangs the shell.
+// completionTimeout bounds the HPA list request that shell completion makes,
+// both as the request timeout and as the context deadline, so that a slow
+// cluster delays the shell by about that long at most.
 const completionTimeout = 5 * time.Second
 
 // ControllerSettings are the kube-controller-manager settings that change

@@ -2,7 +2,7 @@ package cmd
 
 import "errors"
 
-// ExitError carries a specific exit code, such as the one --fail-on asks for.
+// ExitError carries a specific exit code, such as the one --fail-on requests.
 type ExitError struct {
 	Code int
 	Err  error

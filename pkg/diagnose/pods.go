@@ -158,9 +158,9 @@ func (d *diagnosis) checkRequests() {
 }
 
 // missingRequests lists "pod/container" entries lacking a request for the
-// resource, by the controller's rules: pod-level requests win when set and
-// no container is named; otherwise every container and restartable init
-// container (sidecar) counts, or only the named container.
+// resource, by the controller's rules. Pod-level requests win when they are
+// set and no container is named. Otherwise every container and restartable
+// init container (sidecar) counts, or only the named container.
 func missingRequests(pod *corev1.Pod, resource corev1.ResourceName, container string) []string {
 	if container == "" && pod.Spec.Resources != nil && len(pod.Spec.Resources.Requests) > 0 {
 		if _, ok := pod.Spec.Resources.Requests[resource]; ok {

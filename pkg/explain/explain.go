@@ -35,7 +35,7 @@ type Options struct {
 	// findings suggest, so a check runs as the same user on the same cluster.
 	KubectlFlags []string
 	// Unapplied is set when state.HPA is a manifest that is not applied:
-	// the verdict then says the decision is a dry run, and the checks of
+	// the verdict then marks the decision as a dry run, and the checks of
 	// the HPA's status are skipped.
 	Unapplied bool
 }

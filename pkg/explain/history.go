@@ -35,7 +35,7 @@ type rescale struct {
 //     policies. The new size is a lower bound of the recommendation that
 //     caused a scale-up, and an upper bound for a scale-down;
 //   - an AbleToScale condition with reason ScaleDownStabilized or
-//     ScaleUpStabilized says that, at the last sync, the window held a
+//     ScaleUpStabilized means that, at the last sync, the window held a
 //     recommendation at status.desiredReplicas.
 //
 // The result is marked Inferred. Events are aggregated by the API server (one

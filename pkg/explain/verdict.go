@@ -30,7 +30,7 @@ func Verdict(state *gather.State, result *replicas.Result, findings []v1alpha1.F
 }
 
 func decisionSentence(state *gather.State, r *replicas.Result, findings []v1alpha1.Finding) string {
-	// A file without the parts the decision needs says nothing about the
+	// A file without the parts the decision needs shows nothing about the
 	// cluster, so the verdict names the missing part instead of a failure.
 	if f := missingPart(findings); f != nil && (r == nil || blocked(r)) {
 		return "Cannot recompute the decision: " + lowerFirst(strings.TrimSuffix(f.Message, "."))

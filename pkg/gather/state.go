@@ -44,7 +44,7 @@ type State struct {
 	ReplicaSets      []metav1.PartialObjectMetadata
 	ReplicaSetsError *SourceError
 
-	// ResourceMetrics is the metrics.k8s.io answer for the selected pods,
+	// ResourceMetrics is the metrics.k8s.io response for the selected pods,
 	// shared by every Resource and ContainerResource metric.
 	ResourceMetrics *ResourceMetrics
 
@@ -127,10 +127,10 @@ type Metric struct {
 	// APIVersion is the metrics API group/version that served the values.
 	APIVersion string
 
-	// Values answers Pods metrics (one item per pod) and Object metrics
+	// Values is the response for Pods metrics (one item per pod) and Object metrics
 	// (one item).
 	Values *custommetricsv1beta2.MetricValueList
-	// External answers External metrics.
+	// External is the response for External metrics.
 	External *externalmetricsv1beta1.ExternalMetricValueList
 	// Unselected holds values the API returned for pods in the namespace
 	// that the selector does not match, fetched only when some selected

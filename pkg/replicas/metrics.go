@@ -28,7 +28,7 @@ func failed(reason string, condErr, err error) metricOutcome {
 	return metricOutcome{reason: reason, condErr: condErr, err: err}
 }
 
-// metricContext is what every per-metric computation reads.
+// metricContext is the input every per-metric computation reads.
 type metricContext struct {
 	in             *Input
 	specReplicas   int32

@@ -1,7 +1,7 @@
 // Package replicas recomputes the HorizontalPodAutoscaler controller's
 // decision as kube-controller-manager v1.37 makes it. It holds no client
 // code: callers pass in what they gathered and get back every intermediate
-// value, so a diagnosis can say which step produced the result.
+// value, so a diagnosis can name the step that produced the result.
 package replicas
 
 import (
@@ -93,7 +93,7 @@ type ScaleEvent struct {
 
 // History is the controller's in-memory state for one HPA. No client can read
 // it, so callers either observe it over time (watch) or reconstruct it from
-// events and status.lastScaleTime; Inferred says which.
+// events and status.lastScaleTime. Inferred records which.
 type History struct {
 	Recommendations []TimestampedRecommendation
 	ScaleUpEvents   []ScaleEvent
@@ -144,7 +144,7 @@ const (
 type PodResult struct {
 	Name  string
 	State PodState
-	// Reason says why the pod has its state, for example "phase Pending",
+	// Reason is the cause of the pod's state, for example "phase Pending",
 	// "being deleted" or "not ready within the CPU initialization period".
 	Reason string
 

@@ -53,7 +53,7 @@ type windows struct {
 	Behavior bool
 }
 
-// longest returns the maximum span of history the controller's decision
+// longest returns the longest span of history the controller's decision
 // reads.
 func (w windows) longest() time.Duration {
 	return max(w.Up, w.Down, w.Policies)

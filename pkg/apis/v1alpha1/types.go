@@ -171,7 +171,7 @@ type Finding struct {
 	Severity Severity `json:"severity"`
 	Message  string   `json:"message"`
 	Evidence []string `json:"evidence,omitempty"`
-	// Fix is what to do; Check is a command that verifies it.
+	// Fix is the action to take, and Check is a command that verifies it.
 	Fix   string `json:"fix"`
 	Check string `json:"check,omitempty"`
 	// Inferred is true when the finding rests on reconstructed controller
